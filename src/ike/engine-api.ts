@@ -1,0 +1,40 @@
+/**
+ * The engine's public API: what the control server, the daemon and tests call.
+ * Implemented by src/ike/engine.ts (createEngine).
+ */
+import type { KeywayConfig } from '../config/model.js';
+import type { ConnectionInfo, CountersInfo, FailureRecord, IkeSaInfo } from './info.js';
+import type { Datagram } from './ports.js';
+
+export interface InitiateResult {
+  readonly ok: boolean;
+  /** unique id of the IKE SA used (new or existing) */
+  readonly ikeSaId?: number;
+  /** unique id of the CHILD SA established, when a child was requested */
+  readonly childSaId?: number;
+  /** why it failed, when !ok */
+  readonly error?: string;
+}
+
+export interface EngineApi {
+  /** Feed one received IKE datagram (non-ESP marker already stripped). Never throws. */
+  receive(d: Datagram): void;
+  /**
+   * Bring up a connection (IKE SA plus, if `child` is given or the connection
+   * has children, that child / all children). Resolves when established or failed.
+   */
+  initiate(connection: string, child?: string): Promise<InitiateResult>;
+  /** Delete an IKE SA (and its CHILD SAs), telling the peer. Resolves when done. */
+  terminateIke(uniqueId: number): Promise<boolean>;
+  /** Delete one CHILD SA, telling the peer. */
+  terminateChild(uniqueId: number): Promise<boolean>;
+  /** Replace the configuration (already validated). Existing SAs are kept. */
+  loadConfig(config: KeywayConfig): void;
+  listSas(): Promise<readonly IkeSaInfo[]>;
+  listConnections(): readonly ConnectionInfo[];
+  counters(): CountersInfo;
+  /** most recent negotiation failures, newest last */
+  failures(): readonly FailureRecord[];
+  /** Delete all SAs (telling peers, best effort) and cancel all timers. */
+  shutdown(): Promise<void>;
+}

@@ -1,0 +1,95 @@
+/**
+ * Ports: everything the protocol engine needs from the outside world comes in
+ * through these interfaces, so that two engines can run in one process with a
+ * fake clock, a seeded RNG and a lossy fake network (ARCHITECTURE B1.1).
+ * The engine never imports node:dgram, node:net, node:fs or global timers.
+ */
+import type { Rng } from '../crypto/rng.js';
+export type { Rng };
+
+export interface Endpoint {
+  readonly address: string;
+  readonly port: number;
+}
+
+export interface Datagram {
+  readonly local: Endpoint;
+  readonly remote: Endpoint;
+  /** IKE message bytes, without the RFC 3948 non-ESP marker */
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * Sends IKE datagrams. When `local.port` is the NAT-T port, the transport adds
+ * the four-byte non-ESP marker (RFC 3948 §2.2). Fire and forget: loss is the
+ * engine's problem (retransmission).
+ */
+export interface Transport {
+  send(d: Datagram): void;
+}
+
+/** Monotonic milliseconds. */
+export interface Clock {
+  nowMs(): number;
+}
+
+export interface TimerHandle {
+  readonly id: number;
+}
+
+/**
+ * Timers. `fire` is called once at or after `whenMs` (Clock time) unless
+ * cancelled. Cancelling an already-fired or cancelled handle is a no-op.
+ */
+export interface Scheduler {
+  at(whenMs: number, fire: () => void): TimerHandle;
+  cancel(h: TimerHandle): void;
+}
+
+/** Wall-clock time for display only (established-at timestamps). */
+export interface WallClock {
+  nowEpochMs(): number;
+}
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/**
+ * Structured logger: one record per event. `fields` must never contain key
+ * material; secrets are written only through the KeyLog port.
+ */
+export interface Logger {
+  log(level: LogLevel, event: string, fields: Readonly<Record<string, unknown>>): void;
+}
+
+/**
+ * Debug key logging (off by default): receives IKE SA and CHILD SA keys so they
+ * can be written in formats tshark reads (LAB.md §7).
+ */
+export interface KeyLog {
+  ikeSaKeys(entry: IkeKeyLogEntry): void;
+  childSaKeys(entry: ChildKeyLogEntry): void;
+}
+
+export interface IkeKeyLogEntry {
+  readonly spiI: Uint8Array;
+  readonly spiR: Uint8Array;
+  readonly skEi: Uint8Array;
+  readonly skEr: Uint8Array;
+  readonly skAi: Uint8Array;
+  readonly skAr: Uint8Array;
+  /** encryption transform id and key length in bits */
+  readonly encrId: number;
+  readonly encrKeyBits: number;
+  readonly integId: number;
+}
+
+export interface ChildKeyLogEntry {
+  readonly spi: number;
+  readonly src: string;
+  readonly dst: string;
+  readonly encrId: number;
+  readonly encrKeyBits: number;
+  readonly encrKey: Uint8Array;
+  readonly integId: number;
+  readonly integKey: Uint8Array;
+}
