@@ -1,0 +1,185 @@
+/**
+ * AST -> KeywayConfig. Top-level sections: `connections` (validate-conn.ts),
+ * `secrets` (swanctl.conf(5) ike-<name> secrets) and `daemon` (Keyway's own
+ * settings). Every error is collected; a config is returned only when there are
+ * none, so nothing is ever half-applied. Secret values never appear in messages.
+ */
+import type { ConfigError } from '../util/errors.js';
+import type { ConfigAst, AstKeyValue, AstSection } from './parser.js';
+import type { ConnectionConfig, DaemonSettings, IdentitySpec, IkeSecret, KeywayConfig } from './model.js';
+import { DAEMON_DEFAULTS } from './defaults.js';
+import { parseIdentity, identityMatches } from './identity.js';
+import { parseIp } from './addr.js';
+import { readConnection } from './validate-conn.js';
+import { parseDecimal, parseDuration, parseEnum, parseSecret, parseUint, splitList } from './values.js';
+import type { Parsed } from './values.js';
+import { addError, addWarning, collect, readSection, scalar, show, valuePos } from './validate-common.js';
+import type { Ctx, Field } from './validate-common.js';
+
+export interface ValidationResult {
+  readonly config?: KeywayConfig;
+  readonly errors: ConfigError[];
+  readonly warnings: string[];
+}
+
+/** RFC 7296 §2.15 does not set a minimum; 8 bytes is a floor against typos, not a strength claim. */
+export const MIN_PSK_BYTES = 8;
+
+const nonEmpty = (what: string) => (v: string): Parsed<string> => (v === '' ? { ok: false, expected: what } : { ok: true, value: v });
+
+const listenField: Field<string[]> = (ctx, kv, path) => {
+  const out: string[] = [];
+  for (const { item, offset } of splitList(kv.value)) {
+    if (parseIp(item) === undefined) {
+      addError(ctx, kv.valueLine, kv.valueColumn + offset, `invalid address '${show(item)}' in '${path}${kv.key}'`, 'expected IP addresses, e.g. 0.0.0.0, ::, 192.0.2.1');
+      return undefined;
+    }
+    out.push(item);
+  }
+  return out;
+};
+
+const DAEMON_FIELDS = {
+  listen: listenField,
+  port: scalar((v) => parseUint(v, 1, 65535)),
+  nat_port: scalar((v) => parseUint(v, 1, 65535)),
+  control_socket: scalar((v): Parsed<string> => (v.startsWith('/') ? { ok: true, value: v } : { ok: false, expected: 'an absolute path' })),
+  dataplane: scalar((v) => parseEnum(v, ['memory', 'userspace', 'xfrm'] as const)),
+  log_level: scalar((v) => parseEnum(v, ['error', 'warn', 'info', 'debug', 'trace'] as const)),
+  keylog: scalar(nonEmpty('a file path')),
+  cookie_threshold: scalar((v) => parseUint(v)),
+  half_open_limit: scalar((v) => parseUint(v, 1)),
+  half_open_timeout: scalar(parseDuration),
+  retransmit_timeout: scalar((v) => parseDecimal(v, 0.1, 3600)),
+  retransmit_base: scalar((v) => parseDecimal(v, 1, 10)),
+  retransmit_tries: scalar((v) => parseUint(v, 0, 100)),
+  modp_exponent: scalar((v) => parseEnum(v, ['short', 'full'] as const)),
+};
+
+function readDaemon(ctx: Ctx, s: AstSection): DaemonSettings {
+  const v = readSection(ctx, s.entries, DAEMON_FIELDS, { path: 'daemon.' });
+  const d = DAEMON_DEFAULTS;
+  const base: DaemonSettings = {
+    listen: v.listen ?? d.listen,
+    port: v.port ?? d.port,
+    natPort: v.nat_port ?? d.natPort,
+    controlSocket: v.control_socket ?? d.controlSocket,
+    dataplane: v.dataplane ?? d.dataplane,
+    logLevel: v.log_level ?? d.logLevel,
+    cookieThreshold: v.cookie_threshold ?? d.cookieThreshold,
+    halfOpenLimit: v.half_open_limit ?? d.halfOpenLimit,
+    retransmit: {
+      timeout: v.retransmit_timeout ?? d.retransmit.timeout,
+      base: v.retransmit_base ?? d.retransmit.base,
+      tries: v.retransmit_tries ?? d.retransmit.tries,
+    },
+    halfOpenTimeout: v.half_open_timeout ?? d.halfOpenTimeout,
+    modpExponent: v.modp_exponent ?? d.modpExponent,
+  };
+  return v.keylog === undefined ? base : { ...base, keyLog: v.keylog };
+}
+
+const SECRET_UNSUPPORTED = /^(eap|xauth|ntlm|private|rsa|ecdsa|pkey|pkcs8|pkcs12|token|ppk)/;
+
+function readIkeSecret(ctx: Ctx, s: AstSection): IkeSecret | undefined {
+  const path = `secrets.${s.name}.`;
+  const ids: IdentitySpec[] = [];
+  let secret: Uint8Array | undefined;
+  let secretKv: AstKeyValue | undefined;
+  readSection(ctx, s.entries, {}, {
+    path,
+    prefixed: (kv) => {
+      if (kv.key === 'secret') {
+        secretKv = kv;
+        // never echo the value: the message names only the key and the expected form
+        const r = parseSecret(kv.value, kv.quoted);
+        if (r.ok) secret = r.value;
+        else addError(ctx, kv.valueLine, kv.valueColumn, `invalid value for '${path}secret' (not shown)`, `expected ${r.expected}, or a quoted string`);
+        return true;
+      }
+      if (/^id([-_.].*|[0-9]*)$/.test(kv.key)) {
+        const id = collect(ctx, () => parseIdentity(kv.value, valuePos(ctx, kv)));
+        if (id !== undefined) ids.push(id);
+        return true;
+      }
+      return false;
+    },
+  });
+  if (secretKv === undefined) {
+    addError(ctx, s.line, s.column, `'${path}secret' is missing`, 'add secret = "..." (quoted), 0x<hex> or 0s<base64>');
+    return undefined;
+  }
+  if (secret === undefined) return undefined;
+  if (secret.length === 0) {
+    addError(ctx, secretKv.line, secretKv.column, `'${path}secret' is empty`, 'use a long random secret');
+    return undefined;
+  }
+  if (secret.length < MIN_PSK_BYTES) {
+    addWarning(ctx, secretKv.line, `'${path}secret' is shorter than ${MIN_PSK_BYTES} bytes; a short PSK can be brute-forced offline from one captured IKE_AUTH (RFC 7296 §2.15)`);
+  }
+  return { ids, secret, name: s.name, line: s.line };
+}
+
+function readSecrets(ctx: Ctx, s: AstSection): IkeSecret[] {
+  const out: IkeSecret[] = [];
+  readSection(ctx, s.entries, {}, {
+    path: 'secrets.',
+    sectionNames: 'ike-<name>',
+    section: (sub) => {
+      if (/^ike/i.test(sub.name)) {
+        const sec = readIkeSecret(ctx, sub);
+        if (sec !== undefined) out.push(sec);
+        return true;
+      }
+      if (SECRET_UNSUPPORTED.test(sub.name)) {
+        addError(ctx, sub.line, sub.column, `secret section '${show(sub.name)}' is not supported yet`, 'only ike-<name> (pre-shared key) secrets are implemented');
+        return true;
+      }
+      return false;
+    },
+  });
+  return out;
+}
+
+/** Could this secret be selected for the connection? (strongSwan matches it against both IDs.) */
+function secretCouldMatch(sec: IkeSecret, conn: ConnectionConfig): boolean {
+  if (sec.ids.length === 0) return true;
+  const ids = [...conn.local, ...conn.remote].map((a) => a.id);
+  // an unset ID is the IP address (local) or %any (remote): any IP ID could match then
+  return sec.ids.some(
+    (sid) =>
+      sid.any ||
+      ids.some((cid) => (cid === undefined ? sid.type === 1 || sid.type === 5 : cid.any || identityMatches(sid, cid.type, cid.data) || identityMatches(cid, sid.type, sid.data))),
+  );
+}
+
+export function validateConfig(ast: ConfigAst, file: string): ValidationResult {
+  const ctx: Ctx = { file, errors: [], warnings: [] };
+  let daemon: DaemonSettings = DAEMON_DEFAULTS;
+  const connections: ConnectionConfig[] = [];
+  let secrets: IkeSecret[] = [];
+  readSection(ctx, ast.entries, {}, {
+    path: '',
+    unsupported: ['authorities', 'pools'],
+    sectionNames: 'connections, secrets, daemon',
+    section: (s) => {
+      if (s.name === 'daemon') daemon = readDaemon(ctx, s);
+      else if (s.name === 'secrets') secrets = readSecrets(ctx, s);
+      else if (s.name === 'connections') {
+        for (const c of s.entries) {
+          if (c.kind === 'section') connections.push(readConnection(ctx, c));
+          else addError(ctx, c.line, c.column, `'connections.${show(c.key)}': only connection sections are allowed here`, 'write connections { name { ... } }');
+        }
+      } else return false;
+      return true;
+    },
+  });
+  for (const conn of connections) {
+    const usesPsk = [...conn.local, ...conn.remote].some((a) => a.method === 'psk');
+    if (usesPsk && !secrets.some((s) => secretCouldMatch(s, conn))) {
+      addWarning(ctx, conn.line, `connection '${conn.name}' uses auth = psk but no ike secret matches its identities`);
+    }
+  }
+  if (ctx.errors.length > 0) return { errors: ctx.errors, warnings: ctx.warnings };
+  return { config: { file, daemon, connections, secrets }, errors: [], warnings: ctx.warnings };
+}

@@ -1,0 +1,146 @@
+/**
+ * The composition root: the only place that creates concrete ports (UDP
+ * sockets, timers, the dataplane, the control socket) and wires them to the
+ * engine. `keyway daemon --config FILE` ends up here.
+ */
+import { loadConfigFile } from '../config/load.js';
+import type { KeywayConfig } from '../config/model.js';
+import { startControlServer, type ControlServer } from '../control/server.js';
+import { NodeRng } from '../crypto/rng.js';
+import type { Dataplane } from '../ike/dataplane.js';
+import { createEngine, type Engine } from '../ike/engine.js';
+import type { Datagram, KeyLog, LogLevel } from '../ike/ports.js';
+import { MemoryDataplane } from '../kernel/memory/memory-dataplane.js';
+import { UdpTransport } from '../transport/udp.js';
+import { FileKeyLog, keyLogPaths } from './keylog.js';
+import { createLogger, isLogLevel, type LogFormat } from './logging.js';
+import { SystemClock, SystemWallClock, TimerScheduler } from './node-platform.js';
+
+export interface DaemonOptions {
+  readonly configPath: string;
+  readonly logFormat?: LogFormat;
+  readonly logLevel?: string;
+  readonly socketPath?: string;
+  /** resolves to stop the daemon (tests, demo); signals also stop it */
+  readonly stop?: Promise<void>;
+}
+
+export interface RunningDaemon {
+  readonly engine: Engine;
+  readonly socketPath: string;
+  stop(): Promise<void>;
+}
+
+function createDataplane(config: KeywayConfig, rng: NodeRng): Dataplane {
+  switch (config.daemon.dataplane) {
+    case 'memory':
+      return new MemoryDataplane(rng);
+    case 'userspace':
+    case 'xfrm':
+      throw new Error(`dataplane ${config.daemon.dataplane} is not available in this build yet; use dataplane = memory`);
+  }
+}
+
+/** Loads the config or throws an Error whose message lists every problem. */
+function loadOrThrow(path: string): KeywayConfig {
+  const r = loadConfigFile(path);
+  if (r.config === undefined) throw new Error(`invalid configuration:\n${r.errors.map((e) => `  ${e.message}`).join('\n')}`);
+  return r.config;
+}
+
+/** Starts everything; returns a handle. Used by runDaemon and by in-process demos/tests. */
+export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
+  let config = loadOrThrow(opts.configPath);
+  const level: LogLevel = opts.logLevel !== undefined && isLogLevel(opts.logLevel) ? opts.logLevel : config.daemon.logLevel;
+  if (level !== config.daemon.logLevel) config = { ...config, daemon: { ...config.daemon, logLevel: level } };
+  const keyLogOn = config.daemon.keyLog !== undefined;
+  const logger = createLogger({ level, format: opts.logFormat ?? 'json', allowSecrets: keyLogOn });
+  const clock = new SystemClock();
+  const rng = new NodeRng();
+  const scheduler = new TimerScheduler(clock, (e) =>
+    logger.log('error', 'timer.bug', { error: e instanceof Error ? e.stack : String(e) }),
+  );
+  const keyLog: KeyLog | undefined = config.daemon.keyLog !== undefined ? new FileKeyLog(keyLogPaths(config.daemon.keyLog)) : undefined;
+  if (keyLog !== undefined) logger.log('warn', 'keylog.enabled', { path: config.daemon.keyLog, note: 'IKE and ESP keys are written to disk (debug only)' });
+  const dataplane = createDataplane(config, rng);
+  let engineRef: Engine | undefined;
+  const transport = await UdpTransport.open({
+    listen: config.daemon.listen,
+    port: config.daemon.port,
+    natPort: config.daemon.natPort,
+    onIke: (d: Datagram) => engineRef?.receive(d),
+    logger,
+  });
+  const engine = createEngine(
+    { rng, clock, wallClock: new SystemWallClock(), scheduler, transport, dataplane, logger, ...(keyLog ? { keyLog } : {}) },
+    config,
+  );
+  engineRef = engine;
+  const socketPath = opts.socketPath ?? config.daemon.controlSocket;
+  let control: ControlServer | undefined;
+  try {
+    control = await startControlServer({
+      path: socketPath,
+      engine,
+      logger,
+      reload: () => {
+        const r = loadConfigFile(opts.configPath);
+        if (r.config === undefined) return Promise.resolve({ ok: false, errors: r.errors.map((e) => e.message) });
+        engine.loadConfig(r.config);
+        return Promise.resolve({ ok: true, errors: [] });
+      },
+    });
+  } catch (e) {
+    await transport.close();
+    throw e;
+  }
+  logger.log('info', 'daemon.started', {
+    listen: config.daemon.listen,
+    port: config.daemon.port,
+    natPort: config.daemon.natPort,
+    socket: socketPath,
+    dataplane: dataplane.name,
+    connections: config.connections.map((c) => c.name),
+  });
+  // start_action = start: bring those children up now (RFC-independent policy).
+  for (const conn of config.connections) {
+    for (const child of conn.children) {
+      if (child.startAction !== 'start') continue;
+      void engine.initiate(conn.name, child.name).then((r) => {
+        if (!r.ok) logger.log('warn', 'start_action.failed', { conn: conn.name, child: child.name, error: r.error });
+      });
+    }
+  }
+  let stopped = false;
+  return {
+    engine,
+    socketPath,
+    async stop(): Promise<void> {
+      if (stopped) return;
+      stopped = true;
+      logger.log('info', 'daemon.stopping', {});
+      await Promise.race([engine.shutdown(), new Promise<void>((r) => setTimeout(r, 3000))]);
+      await control?.close();
+      await transport.close();
+      await dataplane.flush();
+      keyLog instanceof FileKeyLog && keyLog.close();
+      logger.log('info', 'daemon.stopped', {});
+    },
+  };
+}
+
+/** Runs in the foreground until SIGINT/SIGTERM (or opts.stop); SIGHUP reloads the config. */
+export async function runDaemon(opts: DaemonOptions): Promise<void> {
+  const d = await startDaemon(opts);
+  await new Promise<void>((resolve) => {
+    const onSignal = (): void => resolve();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    process.on('SIGHUP', () => {
+      const r = loadConfigFile(opts.configPath);
+      if (r.config !== undefined) d.engine.loadConfig(r.config);
+    });
+    void opts.stop?.then(resolve);
+  });
+  await d.stop();
+}

@@ -1,0 +1,95 @@
+/** Snapshots of engine state in the stable shapes of info.ts (for the CLI and tests). */
+import type { ConnectionConfig } from '../config/model.js';
+import { toHex } from '../util/bytes.js';
+import { hex8, type ChildSa } from './child-sa.js';
+import type { IkeSa } from './ike-sa.js';
+import type { ChildSaInfo, ConnectionInfo, IkeSaInfo } from './info.js';
+
+function iso(epochMs: number | undefined): string | null {
+  return epochMs === undefined ? null : new Date(epochMs).toISOString();
+}
+
+function secondsUntil(sa: IkeSa, fromMs: number | undefined, afterSeconds: number): number | null {
+  if (fromMs === undefined || afterSeconds <= 0) return null;
+  const left = fromMs + afterSeconds * 1000 - sa.ctx.clock.nowMs();
+  return Math.max(0, Math.round(left / 1000));
+}
+
+async function childInfo(child: ChildSa): Promise<ChildSaInfo> {
+  const dp = child.ctx.dataplane;
+  const local = child.ikeSa.local.address;
+  const remote = child.ikeSa.remote.address;
+  const zero = { bytes: 0, packets: 0 };
+  const inC = child.state === 'installed' ? await dp.querySa({ protocol: 'esp', spi: child.spiIn, dst: local }).catch(() => zero) : zero;
+  const outC = child.state === 'installed' ? await dp.querySa({ protocol: 'esp', spi: child.spiOut, dst: remote }).catch(() => zero) : zero;
+  const cfg = child.cfg;
+  return {
+    uniqueId: child.uniqueId,
+    name: child.name,
+    state: child.state,
+    protocol: 'esp',
+    mode: child.mode,
+    encap: child.encap,
+    spiIn: hex8(child.spiIn),
+    spiOut: hex8(child.spiOut),
+    algorithms: child.algorithms ?? { encryption: 'NONE' },
+    localTs: child.localTs,
+    remoteTs: child.remoteTs,
+    bytesIn: inC.bytes,
+    bytesOut: outC.bytes,
+    packetsIn: inC.packets,
+    packetsOut: outC.packets,
+    establishedAt: iso(child.establishedAtWall) ?? '',
+    rekeyIn: secondsUntil(child.ikeSa, child.establishedAtMs, cfg.rekeyTime),
+    expiresIn: secondsUntil(child.ikeSa, child.establishedAtMs, cfg.lifeTime),
+    generation: child.generation,
+  };
+}
+
+export async function ikeSaInfo(sa: IkeSa): Promise<IkeSaInfo> {
+  const children: ChildSaInfo[] = [];
+  for (const c of sa.children.values()) children.push(await childInfo(c));
+  const conn = sa.conn;
+  return {
+    uniqueId: sa.uniqueId,
+    connection: sa.connectionName,
+    state: sa.state,
+    version: 2,
+    initiator: sa.isOriginalInitiator,
+    spiI: toHex(sa.spiI),
+    spiR: toHex(sa.spiR),
+    local: { address: sa.local.address, port: sa.local.port, id: sa.localIdText },
+    remote: { address: sa.remote.address, port: sa.remote.port, id: sa.remoteIdText },
+    natLocal: sa.natLocal,
+    natRemote: sa.natRemote,
+    algorithms: sa.algorithms ?? { encryption: 'NONE' },
+    establishedAt: iso(sa.establishedAtWall),
+    rekeyIn: conn ? secondsUntil(sa, sa.establishedAtMs, conn.rekeyTime) : null,
+    reauthIn: conn ? secondsUntil(sa, sa.establishedAtMs, conn.reauthTime) : null,
+    expiresIn: conn ? secondsUntil(sa, sa.establishedAtMs, Math.max(conn.rekeyTime, conn.reauthTime) + conn.overTime) : null,
+    generation: sa.generation,
+    children,
+  };
+}
+
+export function connectionInfo(c: ConnectionConfig): ConnectionInfo {
+  return {
+    name: c.name,
+    version: c.version,
+    localAddrs: c.localAddrs,
+    remoteAddrs: c.remoteAddrs,
+    localPort: c.localPort,
+    remotePort: c.remotePort,
+    proposals: c.proposals.map((p) => p.text),
+    localAuth: c.local.map((a) => ({ method: a.method, id: a.id?.text ?? '%any' })),
+    remoteAuth: c.remote.map((a) => ({ method: a.method, id: a.id?.text ?? '%any' })),
+    children: c.children.map((ch) => ({
+      name: ch.name,
+      mode: ch.mode,
+      localTs: ch.localTs.map((t) => t.text),
+      remoteTs: ch.remoteTs.map((t) => t.text),
+      espProposals: ch.espProposals.map((p) => p.text),
+      startAction: ch.startAction,
+    })),
+  };
+}

@@ -1,0 +1,320 @@
+/**
+ * CHILD SA negotiation shared by IKE_AUTH (first CHILD SA, RFC 7296 §1.2) and
+ * CREATE_CHILD_SA (§1.3.1): SA proposals with our inbound SPI, traffic
+ * selectors (§2.9), transport mode (§1.3.1 USE_TRANSPORT_MODE), key
+ * derivation (§2.17) and installation into the dataplane.
+ */
+import type { ChildConfig } from '../../config/model.js';
+import { deriveChildSaKeys } from '../../crypto/keymat-v2.js';
+import { encrDescriptor, integDescriptor } from '../../crypto/registry.js';
+import { NotifyType, PayloadType, ProtocolId, nameOf } from '../../iana/ikev2.js';
+import { proposalsToWire, selectProposal, validateResponseProposal, type SelectedAlgorithms } from '../../policy/proposals.js';
+import { childCandidatesOf, selectChildConfig } from '../../policy/child-select.js';
+import { formatTs, resolveTs, tsFromWire, tsToWire, validateResponseTs, type TsRange } from '../../policy/ts.js';
+import { formatIp } from '../../policy/ip.js';
+import { CryptoError, KeywayError } from '../../util/errors.js';
+import { createKeyExchange } from '../../crypto/ke/index.js';
+import type { Payload, Proposal } from '../../wire/ikev2/types.js';
+import { ChildSa } from '../child-sa.js';
+import type { PolicySpec, SaSpec, Selector } from '../dataplane.js';
+import type { IkeSa } from '../ike-sa.js';
+import { ikeAlgorithmInfo } from './ike-keys.js';
+import { describeNotify } from './notify-text.js';
+import { bytesToSpi, findNotify, findPayload, firstErrorNotify, notify, spiToBytes } from './payloads.js';
+
+export interface ChildRequest {
+  readonly child: ChildSa;
+  readonly proposals: readonly Proposal[];
+  readonly tsi: readonly TsRange[];
+  readonly tsr: readonly TsRange[];
+  /** [N(USE_TRANSPORT_MODE)], SA, TSi, TSr */
+  readonly payloads: Payload[];
+}
+
+export type ChildOutcome = { readonly ok: true; readonly child: ChildSa } | { readonly ok: false; readonly reason: string };
+
+/** Proposals for IKE_AUTH carry no KE: the first CHILD SA reuses the IKE SA's DH (§1.2). */
+export function childProposalSpecs(cfg: ChildConfig, withKe: boolean): ChildConfig['espProposals'] {
+  return withKe ? cfg.espProposals : cfg.espProposals.map((p) => ({ ...p, ke: [] }));
+}
+
+/** Allocates our inbound SPI and builds the CHILD SA part of a request. */
+export async function prepareChildRequest(sa: IkeSa, cfg: ChildConfig, withKe: boolean): Promise<ChildRequest> {
+  const child = new ChildSa(sa.ctx, sa, cfg);
+  child.exchangeInitiator = true;
+  child.spiIn = await sa.ctx.dataplane.allocateSpi('esp', sa.remote.address, sa.local.address, child.reqid);
+  const proposals = proposalsToWire(childProposalSpecs(cfg, withKe), 'esp', spiToBytes(child.spiIn));
+  const tsi = cfg.localTs.map((t) => resolveTs(t, sa.local.address));
+  const tsr = cfg.remoteTs.map((t) => resolveTs(t, sa.remote.address));
+  const payloads: Payload[] = [];
+  if (cfg.mode === 'transport') payloads.push(notify(NotifyType.USE_TRANSPORT_MODE));
+  payloads.push(
+    { type: PayloadType.SA, critical: false, proposals: [...proposals] },
+    { type: PayloadType.TSi, critical: false, selectors: tsi.map(tsToWire) },
+    { type: PayloadType.TSr, critical: false, selectors: tsr.map(tsToWire) },
+  );
+  return { child, proposals, tsi, tsr, payloads };
+}
+
+function childFail(sa: IkeSa, cfg: ChildConfig, exchange: string, kind: 'proposal' | 'ts' | 'peer-notify' | 'internal', message: string, detail: Record<string, unknown>): void {
+  sa.ctx.counters.inc(`child.failed.${kind}`);
+  sa.ctx.fail({
+    connection: sa.connectionName,
+    ikeSaId: sa.uniqueId,
+    peer: `${sa.remote.address}[${sa.remote.port}]`,
+    kind,
+    exchange,
+    message: `CHILD SA ${cfg.name}: ${message}`,
+    detail,
+  });
+}
+
+/** Initiator: processes the CHILD SA part of the response and installs it. */
+export async function completeChildAsInitiator(
+  sa: IkeSa,
+  req: ChildRequest,
+  payloads: readonly Payload[],
+  exchange: string,
+  nonces: { ni: Uint8Array; nr: Uint8Array; shared?: Uint8Array },
+): Promise<ChildOutcome> {
+  const cfg = req.child.cfg;
+  const fail = (kind: 'proposal' | 'ts' | 'peer-notify' | 'internal', message: string, detail: Record<string, unknown> = {}): ChildOutcome => {
+    childFail(sa, cfg, exchange, kind, message, detail);
+    req.child.remove(message);
+    return { ok: false, reason: message };
+  };
+  const err = firstErrorNotify(payloads);
+  if (err !== undefined) {
+    const kind = err.notifyType === NotifyType.TS_UNACCEPTABLE ? 'ts' : err.notifyType === NotifyType.NO_PROPOSAL_CHOSEN ? 'proposal' : 'peer-notify';
+    return fail(kind, `peer refused: ${describeNotify(err.notifyType)}`, {
+      notify: nameOf(NotifyType, err.notifyType),
+      offered: cfg.espProposals.map((p) => p.text),
+      localTs: req.tsi.map(formatTs),
+      remoteTs: req.tsr.map(formatTs),
+    });
+  }
+  const saP = findPayload(payloads, PayloadType.SA);
+  const tsiP = findPayload(payloads, PayloadType.TSi);
+  const tsrP = findPayload(payloads, PayloadType.TSr);
+  if (saP === undefined || tsiP === undefined || tsrP === undefined) return fail('internal', 'response lacks SA, TSi or TSr');
+  const proposal = saP.proposals[0];
+  if (proposal === undefined || saP.proposals.length !== 1) return fail('proposal', 'responder must choose exactly one proposal');
+  const sel = validateResponseProposal(req.proposals, proposal);
+  if ('error' in sel) return fail('proposal', `responder chose an invalid proposal: ${sel.error}`);
+  const spiOut = bytesToSpi(proposal.spi);
+  if (spiOut === undefined || spiOut === 0) return fail('proposal', 'responder sent an invalid ESP SPI');
+  const tsi = tsiP.selectors.map(tsFromWire);
+  const tsr = tsrP.selectors.map(tsFromWire);
+  const tsCheck = validateResponseTs(req.tsi, tsi).ok && validateResponseTs(req.tsr, tsr).ok;
+  if (!tsCheck) {
+    return fail('ts', 'responder returned traffic selectors outside of what we proposed', {
+      proposedTsi: req.tsi.map(formatTs),
+      proposedTsr: req.tsr.map(formatTs),
+      receivedTsi: tsi.map(formatTs),
+      receivedTsr: tsr.map(formatTs),
+    });
+  }
+  const transport = findNotify(payloads, NotifyType.USE_TRANSPORT_MODE) !== undefined;
+  if (cfg.mode === 'transport' && !transport) return fail('proposal', 'we require transport mode but the responder chose tunnel mode');
+  const child = req.child;
+  child.spiOut = spiOut;
+  child.mode = transport ? 'transport' : 'tunnel';
+  await installChild(sa, child, sel, tsi, tsr, nonces);
+  return { ok: true, child };
+}
+
+/**
+ * Responder: selects a child config (§2.9), proposal (§2.7), allocates our
+ * SPI, installs, and returns the response payloads. On failure returns the
+ * error notify to send (the IKE SA stays up, §1.2 / §1.3).
+ */
+export async function respondChild(
+  sa: IkeSa,
+  payloads: readonly Payload[],
+  exchange: string,
+  opts: { ni: Uint8Array; nr: Uint8Array; inAuth: boolean; ke?: { group: number; data: Uint8Array } },
+): Promise<{ readonly payloads: Payload[]; readonly child?: ChildSa; readonly keResponse?: Payload }> {
+  const conn = sa.conn;
+  const saP = findPayload(payloads, PayloadType.SA);
+  const tsiP = findPayload(payloads, PayloadType.TSi);
+  const tsrP = findPayload(payloads, PayloadType.TSr);
+  if (conn === undefined || saP === undefined || tsiP === undefined || tsrP === undefined) {
+    return { payloads: [notify(NotifyType.INVALID_SYNTAX)] };
+  }
+  const tsi = tsiP.selectors.map(tsFromWire);
+  const tsr = tsrP.selectors.map(tsFromWire);
+  const pick = selectChildConfig(childCandidatesOf([conn]), tsi, tsr, { local: sa.local.address, remote: sa.remote.address });
+  if (!pick.ok) {
+    sa.ctx.counters.inc('child.failed.ts');
+    sa.ctx.fail({
+      connection: conn.name,
+      ikeSaId: sa.uniqueId,
+      peer: `${sa.remote.address}[${sa.remote.port}]`,
+      kind: 'ts',
+      exchange,
+      message: `no child config of ${conn.name} accepts the proposed traffic selectors: ${pick.diagnostic.reason}`,
+      detail: { ...pick.diagnostic },
+    });
+    return { payloads: [notify(NotifyType.TS_UNACCEPTABLE)] };
+  }
+  const cfg = pick.candidate.child;
+  const sel = selectProposal(saP.proposals, childProposalSpecs(cfg, !opts.inAuth), 'esp');
+  if (!sel.ok) {
+    childFail(sa, cfg, exchange, 'proposal', `no acceptable ESP proposal: ${sel.diagnostic.reason}`, { ...sel.diagnostic });
+    return { payloads: [notify(NotifyType.NO_PROPOSAL_CHOSEN)] };
+  }
+  // §1.3.1: with PFS the KEi group must be the one of the chosen proposal, else INVALID_KE_PAYLOAD.
+  let shared: Uint8Array | undefined;
+  let keResponse: Payload | undefined;
+  const keId = sel.selected.keId ?? 0;
+  if (keId !== 0) {
+    if (opts.ke === undefined || opts.ke.group !== keId) {
+      sa.ctx.counters.inc('child.invalid_ke.sent');
+      return { payloads: [notify(NotifyType.INVALID_KE_PAYLOAD, new Uint8Array([(keId >> 8) & 0xff, keId & 0xff]))] };
+    }
+    const ke = createKeyExchange(keId, sa.ctx.rng, { modpExponent: sa.ctx.config.daemon.modpExponent });
+    try {
+      shared = ke.computeSharedSecret(opts.ke.data);
+    } catch (e) {
+      if (!(e instanceof CryptoError)) throw e;
+      childFail(sa, cfg, exchange, 'internal', `invalid KE value: ${e.message}`, {});
+      return { payloads: [notify(NotifyType.INVALID_SYNTAX)] };
+    }
+    keResponse = { type: PayloadType.KE, critical: false, group: keId, data: ke.publicValue };
+  }
+  const spiOut = bytesToSpi(sel.chosen.spi);
+  if (spiOut === undefined || spiOut === 0 || sel.chosen.protocolId !== ProtocolId.ESP) {
+    return { payloads: [notify(NotifyType.INVALID_SYNTAX)] };
+  }
+  const child = new ChildSa(sa.ctx, sa, cfg);
+  child.spiIn = await sa.ctx.dataplane.allocateSpi('esp', sa.remote.address, sa.local.address, child.reqid);
+  child.spiOut = spiOut;
+  const wantsTransport = findNotify(payloads, NotifyType.USE_TRANSPORT_MODE) !== undefined;
+  child.mode = wantsTransport && cfg.mode === 'transport' ? 'transport' : 'tunnel';
+  try {
+    await installChild(sa, child, sel.selected, pick.tsi, pick.tsr, { ni: opts.ni, nr: opts.nr, ...(shared ? { shared } : {}) });
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    childFail(sa, cfg, exchange, 'internal', `dataplane refused the CHILD SA: ${message}`, {});
+    child.remove(message);
+    return { payloads: [notify(NotifyType.NO_PROPOSAL_CHOSEN)] };
+  }
+  const out: Payload[] = [];
+  if (child.mode === 'transport') out.push(notify(NotifyType.USE_TRANSPORT_MODE));
+  out.push(
+    { type: PayloadType.SA, critical: false, proposals: [{ ...sel.chosen, spi: spiToBytes(child.spiIn) }] },
+    { type: PayloadType.TSi, critical: false, selectors: pick.tsi.map(tsToWire) },
+    { type: PayloadType.TSr, critical: false, selectors: pick.tsr.map(tsToWire) },
+  );
+  return { payloads: out, child, ...(keResponse ? { keResponse } : {}) };
+}
+
+function selector(r: TsRange): Selector {
+  return {
+    family: r.family,
+    startAddress: formatIp(r.family, r.start),
+    endAddress: formatIp(r.family, r.end),
+    protocol: r.protocol,
+    startPort: r.startPort,
+    endPort: r.endPort,
+  };
+}
+
+/**
+ *   KEYMAT = prf+(SK_d, Ni | Nr)            (§2.17, no PFS)
+ *   KEYMAT = prf+(SK_d, g^ir (new) | Ni | Nr)  (with PFS)
+ * Initiator-to-responder keys first: encr_i | integ_i | encr_r | integ_r.
+ */
+async function installChild(
+  sa: IkeSa,
+  child: ChildSa,
+  sel: SelectedAlgorithms,
+  tsi: readonly TsRange[],
+  tsr: readonly TsRange[],
+  nonces: { ni: Uint8Array; nr: Uint8Array; shared?: Uint8Array },
+): Promise<void> {
+  const prf = sa.prf;
+  const keys = sa.keys;
+  if (prf === undefined || keys === undefined) throw new KeywayError('IKE_NO_KEYS', 'IKE SA has no keys');
+  const encr = encrDescriptor(sel.encrId, sel.encrKeyBits);
+  if (encr === undefined) throw new KeywayError('IKE_BAD_ENCR', `unsupported ESP encryption ${sel.encrId}`);
+  const integ = sel.integId !== undefined && sel.integId !== 0 ? integDescriptor(sel.integId) : undefined;
+  const km = deriveChildSaKeys({
+    prf,
+    skD: keys.skD,
+    ...(nonces.shared !== undefined ? { sharedSecret: nonces.shared } : {}),
+    ni: nonces.ni,
+    nr: nonces.nr,
+    encrKeyLength: encr.keyLength,
+    integKeyLength: integ?.keyLength ?? 0,
+  });
+  // The exchange initiator of this CHILD SA uses the "i" keys outbound (§2.17).
+  const weInitiated = child.exchangeInitiator;
+  const outKeys = weInitiated ? { e: km.encrI, a: km.integI } : { e: km.encrR, a: km.integR };
+  const inKeys = weInitiated ? { e: km.encrR, a: km.integR } : { e: km.encrI, a: km.integI };
+  // Our TS are TSi when we initiated this exchange, else TSr.
+  const localTs = weInitiated ? tsi : tsr;
+  const remoteTs = weInitiated ? tsr : tsi;
+  child.localTs = localTs.map(formatTs);
+  child.remoteTs = remoteTs.map(formatTs);
+  child.encap = sa.natLocal || sa.natRemote;
+  child.algorithms = ikeAlgorithmInfo({ ...sel, esn: sel.esn ?? false });
+  const cfg = child.cfg;
+  const local = sa.local.address;
+  const remote = sa.remote.address;
+  const encap = child.encap ? { srcPort: sa.local.port, dstPort: sa.remote.port } : undefined;
+  const common = {
+    protocol: 'esp' as const,
+    mode: child.mode,
+    esn: sel.esn ?? false,
+    replayWindow: cfg.replayWindow,
+    localTs: localTs.map(selector),
+    remoteTs: remoteTs.map(selector),
+    lifetime: {
+      ...(cfg.rekeyBytes > 0 ? { softBytes: cfg.rekeyBytes } : {}),
+      ...(cfg.lifeBytes > 0 ? { hardBytes: cfg.lifeBytes } : {}),
+      ...(cfg.rekeyPackets > 0 ? { softPackets: cfg.rekeyPackets } : {}),
+      ...(cfg.lifePackets > 0 ? { hardPackets: cfg.lifePackets } : {}),
+      ...(cfg.lifeTime > 0 ? { hardSeconds: cfg.lifeTime } : {}),
+    },
+    reqid: child.reqid,
+  };
+  const sas: SaSpec[] = [
+    {
+      ...common,
+      spi: child.spiIn,
+      direction: 'in',
+      src: remote,
+      dst: local,
+      ...(encap ? { encap: { srcPort: encap.dstPort, dstPort: encap.srcPort } } : {}),
+      keys: { encrId: sel.encrId, encrKeyBits: encr.keyBits, encrKey: inKeys.e, integId: sel.integId ?? 0, integKey: inKeys.a },
+    },
+    {
+      ...common,
+      spi: child.spiOut,
+      direction: 'out',
+      src: local,
+      dst: remote,
+      ...(encap ? { encap } : {}),
+      keys: { encrId: sel.encrId, encrKeyBits: encr.keyBits, encrKey: outKeys.e, integId: sel.integId ?? 0, integKey: outKeys.a },
+    },
+  ];
+  const policies: PolicySpec[] = [];
+  for (const l of localTs) {
+    for (const r of remoteTs) {
+      if (l.family !== r.family) continue;
+      const base = { local: selector(l), remote: selector(r), mode: child.mode, reqid: child.reqid, protocol: 'esp' as const, priority: 0 };
+      policies.push({ ...base, direction: 'out', tunnelSrc: local, tunnelDst: remote });
+      policies.push({ ...base, direction: 'in', tunnelSrc: remote, tunnelDst: local });
+      if (child.mode === 'tunnel') policies.push({ ...base, direction: 'fwd', tunnelSrc: remote, tunnelDst: local });
+    }
+  }
+  for (const s of sas) {
+    sa.ctx.keyLog?.childSaKeys({
+      spi: s.spi, src: s.src, dst: s.dst, encrId: sel.encrId, encrKeyBits: encr.keyBits,
+      encrKey: s.keys.encrKey, integId: s.keys.integId, integKey: s.keys.integKey,
+    });
+  }
+  await child.install(sas, policies);
+}
+

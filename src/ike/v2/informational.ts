@@ -1,0 +1,137 @@
+/**
+ * INFORMATIONAL exchanges (RFC 7296 §1.4): deletes of IKE and CHILD SAs,
+ * liveness checks (empty requests, §1.4 / §2.4) and error notifies.
+ *
+ *   HDR, SK {[N,] [D,] [CP,] ...}  -->
+ *                  <--  HDR, SK {[N,] [D,] [CP], ...}
+ */
+import { ExchangeType, NotifyType, PayloadType, ProtocolId, nameOf } from '../../iana/ikev2.js';
+import type { DeletePayload, Payload } from '../../wire/ikev2/types.js';
+import type { ChildSa } from '../child-sa.js';
+import type { IkeSa, RequestExchange, ResponseOutcome } from '../ike-sa.js';
+import { describeNotify } from './notify-text.js';
+import { bytesToSpi, spiToBytes } from './payloads.js';
+
+/** Deletes the whole IKE SA, telling the peer first (§1.4.1). */
+export class DeleteIkeInitiator implements RequestExchange {
+  readonly name = 'INFORMATIONAL(delete IKE)';
+  readonly exchangeType = ExchangeType.INFORMATIONAL;
+
+  constructor(
+    private readonly sa: IkeSa,
+    private readonly reason: string,
+    private readonly onDone: () => void,
+  ) {}
+
+  build(): Promise<Payload[]> {
+    this.sa.transition('deleting', this.reason);
+    const d: DeletePayload = { type: PayloadType.DELETE, critical: false, protocolId: ProtocolId.IKE, spiSize: 0, spis: [] };
+    return Promise.resolve([d]);
+  }
+
+  onResponse(): Promise<ResponseOutcome> {
+    this.sa.destroy(this.reason);
+    this.onDone();
+    return Promise.resolve('done');
+  }
+
+  onAbort(): void {
+    // No answer: the IKE SA is gone anyway (§1.4.1 "MAY ... delete after a timeout").
+    this.sa.destroy(this.reason);
+    this.onDone();
+  }
+}
+
+/** Deletes one CHILD SA: we name our inbound SPI, the peer answers with its own (§1.4.1). */
+export class DeleteChildInitiator implements RequestExchange {
+  readonly name = 'INFORMATIONAL(delete CHILD)';
+  readonly exchangeType = ExchangeType.INFORMATIONAL;
+
+  constructor(
+    private readonly child: ChildSa,
+    private readonly reason: string,
+    private readonly onDone: () => void,
+  ) {}
+
+  build(): Promise<Payload[]> {
+    this.child.state = 'deleting';
+    const d: DeletePayload = {
+      type: PayloadType.DELETE,
+      critical: false,
+      protocolId: ProtocolId.ESP,
+      spiSize: 4,
+      spis: [spiToBytes(this.child.spiIn)],
+    };
+    return Promise.resolve([d]);
+  }
+
+  onResponse(): Promise<ResponseOutcome> {
+    this.child.remove(this.reason);
+    this.onDone();
+    return Promise.resolve('done');
+  }
+
+  onAbort(reason: string): void {
+    this.child.remove(reason);
+    this.onDone();
+  }
+}
+
+/** An empty INFORMATIONAL request: "are you alive?" (§1.4). */
+export class LivenessInitiator implements RequestExchange {
+  readonly name = 'INFORMATIONAL(liveness)';
+  readonly exchangeType = ExchangeType.INFORMATIONAL;
+  constructor(private readonly onDone: (alive: boolean) => void) {}
+  build(): Promise<Payload[]> {
+    return Promise.resolve([]);
+  }
+  onResponse(): Promise<ResponseOutcome> {
+    this.onDone(true);
+    return Promise.resolve('done');
+  }
+  onAbort(): void {
+    this.onDone(false);
+  }
+}
+
+/** Responder side of INFORMATIONAL. */
+export function handleInformationalRequest(sa: IkeSa, payloads: readonly Payload[], messageId: number): void {
+  const ctx = sa.ctx;
+  const out: Payload[] = [];
+  let deleteIke = false;
+  const ourSpis: Uint8Array[] = [];
+  for (const p of payloads) {
+    if (p.type === PayloadType.NOTIFY && p.notifyType < 16384) {
+      ctx.counters.inc('ike.notify.error.received');
+      ctx.log('warn', 'ike.notify.received', { ...sa.logFields, notify: nameOf(NotifyType, p.notifyType), meaning: describeNotify(p.notifyType) });
+    }
+    if (p.type !== PayloadType.DELETE) continue;
+    if (p.protocolId === ProtocolId.IKE) {
+      deleteIke = true;
+      continue;
+    }
+    if (p.protocolId !== ProtocolId.ESP && p.protocolId !== ProtocolId.AH) continue;
+    for (const spiBytes of p.spis) {
+      const spi = bytesToSpi(spiBytes);
+      // The peer names its inbound SPI, which is our outbound one.
+      const child = [...sa.children.values()].find((c) => c.spiOut === spi);
+      if (child === undefined) {
+        ctx.counters.inc('child.delete.unknown_spi');
+        continue;
+      }
+      ourSpis.push(spiToBytes(child.spiIn));
+      child.remove('deleted by peer');
+    }
+  }
+  if (deleteIke) {
+    // §1.4.1: the response to an IKE SA delete is empty; then the SA is gone.
+    sa.transition('deleting', 'deleted by peer');
+    sa.sendResponse(ExchangeType.INFORMATIONAL, messageId, []);
+    sa.destroy('deleted by peer');
+    return;
+  }
+  if (ourSpis.length > 0) {
+    out.push({ type: PayloadType.DELETE, critical: false, protocolId: ProtocolId.ESP, spiSize: 4, spis: ourSpis });
+  }
+  sa.sendResponse(ExchangeType.INFORMATIONAL, messageId, out);
+}

@@ -1,0 +1,167 @@
+/**
+ * Two Keyway engines in one process (ARCHITECTURE B7.3): shared fake clock,
+ * seeded RNGs, fake network, memory dataplanes and recording loggers.
+ */
+import { loadConfigText } from '../../src/config/load.js';
+import type { KeywayConfig } from '../../src/config/model.js';
+import { SeededRng } from '../../src/crypto/rng.js';
+import { createEngine, type Engine } from '../../src/ike/engine.js';
+import type { Logger, LogLevel } from '../../src/ike/ports.js';
+import { MemoryDataplane } from '../../src/kernel/memory/memory-dataplane.js';
+import { FakeClock } from './fake-clock.js';
+import { FakeNet, settle } from './fake-net.js';
+
+export interface LogRecord {
+  readonly level: LogLevel;
+  readonly event: string;
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+export class RecordingLogger implements Logger {
+  readonly records: LogRecord[] = [];
+  log(level: LogLevel, event: string, fields: Readonly<Record<string, unknown>>): void {
+    this.records.push({ level, event, fields });
+    if (process.env['KEYWAY_SIM_LOG'] === '1') console.log(level, event, JSON.stringify(fields, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+  }
+}
+
+export interface Peer {
+  readonly name: string;
+  readonly address: string;
+  readonly engine: Engine;
+  readonly dataplane: MemoryDataplane;
+  readonly logger: RecordingLogger;
+}
+
+export function parseConfig(text: string, name = 'sim.conf'): KeywayConfig {
+  const r = loadConfigText(text, name);
+  if (r.config === undefined) throw new Error(`bad test config:\n${r.errors.map((e) => e.message).join('\n')}`);
+  return r.config;
+}
+
+export interface PairOptions {
+  /** extra text inside each side's connection section */
+  readonly westConn?: string;
+  readonly eastConn?: string;
+  readonly westChild?: string;
+  readonly eastChild?: string;
+  readonly westDaemon?: string;
+  readonly eastDaemon?: string;
+  readonly westPsk?: string;
+  readonly eastPsk?: string;
+  readonly seed?: string;
+}
+
+export const WEST = '192.0.2.1';
+export const EAST = '192.0.2.2';
+
+/** A swanctl.conf for one side of the standard west/east pair. */
+export function sideConfig(me: string, peer: string, meId: string, peerId: string, lts: string, rts: string, conn: string, child: string, daemon: string, psk: string): string {
+  return `
+daemon {
+  listen = ${me}
+  log_level = debug
+  ${daemon}
+}
+connections {
+  net {
+    version = 2
+    local_addrs = ${me}
+    remote_addrs = ${peer}
+    ${conn}
+    local {
+      auth = psk
+      id = ${meId}
+    }
+    remote {
+      auth = psk
+      id = ${peerId}
+    }
+    children {
+      net {
+        local_ts = ${lts}
+        remote_ts = ${rts}
+        ${child}
+      }
+    }
+  }
+}
+secrets {
+  ike-1 {
+    id-a = ${meId}
+    id-b = ${peerId}
+    secret = ${psk}
+  }
+}
+`;
+}
+
+export class Pair {
+  readonly clock = new FakeClock();
+  readonly net = new FakeNet();
+  readonly west: Peer;
+  readonly east: Peer;
+
+  constructor(opts: PairOptions = {}) {
+    const seed = opts.seed ?? 'pair';
+    const mk = (name: string, address: string, cfg: KeywayConfig): Peer => {
+      const rng = new SeededRng(`${seed}-${name}`);
+      const dataplane = new MemoryDataplane(new SeededRng(`${seed}-${name}-spi`));
+      const logger = new RecordingLogger();
+      const engine = createEngine(
+        { rng, clock: this.clock, wallClock: this.clock, scheduler: this.clock, transport: this.net.transport(), dataplane, logger },
+        cfg,
+      );
+      this.net.attach(address, engine);
+      return { name, address, engine, dataplane, logger };
+    };
+    const westCfg = parseConfig(
+      sideConfig(WEST, EAST, 'west@example.org', 'east@example.org', '10.1.0.0/24', '10.2.0.0/24', opts.westConn ?? '', opts.westChild ?? '', opts.westDaemon ?? '', opts.westPsk ?? '"a sim secret of decent length"'),
+      'west.conf',
+    );
+    const eastCfg = parseConfig(
+      sideConfig(EAST, WEST, 'east@example.org', 'west@example.org', '10.2.0.0/24', '10.1.0.0/24', opts.eastConn ?? '', opts.eastChild ?? '', opts.eastDaemon ?? '', opts.eastPsk ?? '"a sim secret of decent length"'),
+      'east.conf',
+    );
+    this.west = mk('west', WEST, westCfg);
+    this.east = mk('east', EAST, eastCfg);
+  }
+
+  /** Delivers queued datagrams (and lets handlers run) until the network is quiet. */
+  async run(maxSteps = 1000): Promise<void> {
+    await settle();
+    for (let i = 0; i < maxSteps; i++) {
+      if (!this.net.deliverOne()) {
+        await settle();
+        if (this.net.queue.length === 0) return;
+        continue;
+      }
+      await settle();
+    }
+    throw new Error('network did not quiesce');
+  }
+
+  /** Advances the fake clock, running the network after each due timer. */
+  async advance(ms: number, step = 500): Promise<void> {
+    for (let t = 0; t < ms; t += step) {
+      this.clock.advance(Math.min(step, ms - t));
+      await this.run();
+    }
+  }
+
+  /** Starts an initiation on `from` and runs the network until it settles. */
+  async initiate(from: Peer, conn = 'net', child?: string): Promise<Awaited<ReturnType<Engine['initiate']>>> {
+    const p = from.engine.initiate(conn, child);
+    let result: Awaited<ReturnType<Engine['initiate']>> | undefined;
+    void p.then((r) => (result = r));
+    for (let i = 0; i < 400 && result === undefined; i++) {
+      await this.run();
+      if (result === undefined) {
+        const next = this.clock.nextAt();
+        if (next === undefined) break;
+        this.clock.advance(Math.max(0, next - this.clock.nowMs()));
+      }
+    }
+    return result ?? (await p);
+  }
+}
