@@ -111,7 +111,7 @@ export function usage(table: readonly CommandSpec[], only?: string): string {
   for (const c of cmds) {
     const synopsis = [c.name, ...c.positionals, ...c.flags.map((f) => `[${flagUsage(f)}]`)].join(' ');
     lines.push(`  ${synopsis}`, `      ${c.summary}`);
-    for (const f of c.flags) lines.push(`      ${flagUsage(f).padEnd(20)} ${f.help}`);
+    for (const f of c.flags) lines.push(`      ${flagUsage(f).padEnd(22)} ${f.help}`);
   }
   lines.push('', 'global options:');
   for (const f of GLOBAL_FLAGS) lines.push(`  ${flagUsage(f).padEnd(16)} ${f.help}`);

@@ -62,12 +62,16 @@ export function parseConfigText(text: string, file: string): ConfigAst {
   const err = (msg: string, line: number, column: number, hint?: string): ConfigError =>
     new ConfigError(msg, file, line, column, hint);
 
+  // Inside `secrets`, a mangled line may turn secret text into a "name"; never echo names there.
+  const shown = (n: string): string =>
+    stack[1]?.name === 'secrets' && n !== 'secrets' && n !== 'secret' ? '(name not shown inside secrets)' : n.slice(0, 60);
+
   let tok: Token = lexer.next();
   for (;;) {
     const current = stack[stack.length - 1] ?? root;
     if (tok.kind === 'eof') {
       if (stack.length > 1) {
-        throw err(`section '${current.name}' is not closed`, current.line, current.column, "add a matching '}'");
+        throw err(`section '${shown(current.name)}' is not closed`, current.line, current.column, "add a matching '}'");
       }
       return { file, entries: root.entries };
     }
@@ -75,7 +79,7 @@ export function parseConfigText(text: string, file: string): ConfigAst {
       if (stack.length === 1) throw err("unexpected '}' with no open section", tok.line, tok.column);
       stack.pop();
       const parent = stack[stack.length - 1] ?? root;
-      addEntry(parent, { kind: 'section', name: current.name, line: current.line, column: current.column, entries: current.entries }, err);
+      addEntry(parent, shown, { kind: 'section', name: current.name, line: current.line, column: current.column, entries: current.entries }, err);
       tok = lexer.next();
       continue;
     }
@@ -86,10 +90,11 @@ export function parseConfigText(text: string, file: string): ConfigAst {
     const after = lexer.next();
     if (after.kind === 'assign') {
       if (after.line !== name.line) {
-        throw err(`key '${name.text}' must be followed by '=' on the same line`, name.line, name.column);
+        throw err(`key '${shown(name.text)}' must be followed by '=' on the same line`, name.line, name.column);
       }
       addEntry(
         current,
+        shown,
         {
           kind: 'kv',
           key: name.text,
@@ -117,8 +122,8 @@ export function parseConfigText(text: string, file: string): ConfigAst {
     if (after.kind === 'name' && after.text === ':') {
       throw err('section references (name : template) are not supported', after.line, after.column, 'repeat the settings in each section');
     }
-    const what = after.kind === 'name' ? `'${after.text.slice(0, 40)}'` : after.kind === 'eof' ? 'end of file' : describeTok(after);
-    throw err(`expected '=' or '{' after '${name.text}', found ${what}`, after.line, after.column, 'write "key = value" or "name { ... }"');
+    const what = after.kind === 'name' ? `'${shown(after.text)}'` : after.kind === 'eof' ? 'end of file' : describeTok(after);
+    throw err(`expected '=' or '{' after '${shown(name.text)}', found ${what}`, after.line, after.column, 'write "key = value" or "name { ... }"');
   }
 }
 
@@ -128,15 +133,16 @@ function describeTok(t: Token): string {
 
 function addEntry(
   section: OpenSection,
+  shown: (n: string) => string,
   entry: AstEntry,
   err: (msg: string, line: number, column: number, hint?: string) => ConfigError,
 ): void {
   const name = entry.kind === 'kv' ? entry.key : entry.name;
   const prev = section.seen.get(name);
   if (prev !== undefined) {
-    const where = section.name === '' ? 'at top level' : `in section '${section.name}'`;
+    const where = section.name === '' ? 'at top level' : `in section '${shown(section.name)}'`;
     throw err(
-      `'${name}' is defined twice ${where} (first on line ${prev.line})`,
+      `'${shown(name)}' is defined twice ${where} (first on line ${prev.line})`,
       entry.line,
       entry.column,
       'strongSwan lets the later definition win (and merges sections); Keyway refuses to guess: keep only one',

@@ -85,6 +85,8 @@ export interface SectionRules {
 export function readSection<F extends Fields>(ctx: Ctx, entries: readonly AstEntry[], fields: F, rules: SectionRules): FieldValues<F> {
   const out: Record<string, unknown> = {};
   const validKeys = Object.keys(fields).join(', ');
+  // inside secrets a malformed line may have turned secret text into a key name: never echo it
+  const name = (n: string): string => (rules.path.startsWith('secrets') ? '(name not shown inside secrets)' : show(n));
   for (const e of entries) {
     if (e.kind === 'section') {
       if (rules.section?.(e) === true) continue;
@@ -92,7 +94,7 @@ export function readSection<F extends Fields>(ctx: Ctx, entries: readonly AstEnt
         addError(ctx, e.line, e.column, `section '${rules.path}${e.name}' is not supported yet`, 'remove it; see docs/config.md for what Keyway implements');
         continue;
       }
-      addError(ctx, e.line, e.column, `unknown section '${rules.path}${show(e.name)}'`, rules.sectionNames ? `valid sections here: ${rules.sectionNames}` : 'no subsections are allowed here');
+      addError(ctx, e.line, e.column, `unknown section '${rules.path}${name(e.name)}'`, rules.sectionNames ? `valid sections here: ${rules.sectionNames}` : 'no subsections are allowed here');
       continue;
     }
     const field = Object.prototype.hasOwnProperty.call(fields, e.key) ? fields[e.key] : undefined;
@@ -106,7 +108,7 @@ export function readSection<F extends Fields>(ctx: Ctx, entries: readonly AstEnt
       addError(ctx, e.line, e.column, `'${rules.path}${e.key}' is not supported yet`, 'remove it; see docs/config.md for what Keyway implements');
       continue;
     }
-    addError(ctx, e.line, e.column, `unknown key '${rules.path}${show(e.key)}'`, validKeys === '' ? 'no keys are allowed here' : `valid keys here: ${validKeys}`);
+    addError(ctx, e.line, e.column, `unknown key '${rules.path}${name(e.key)}'`, validKeys === '' ? 'no keys are allowed here' : `valid keys here: ${validKeys}`);
   }
   return out as FieldValues<F>;
 }

@@ -4,7 +4,7 @@
  * settings). Every error is collected; a config is returned only when there are
  * none, so nothing is ever half-applied. Secret values never appear in messages.
  */
-import type { ConfigError } from '../util/errors.js';
+import { ConfigError } from '../util/errors.js';
 import type { ConfigAst, AstKeyValue, AstSection } from './parser.js';
 import type { ConnectionConfig, DaemonSettings, IdentitySpec, IkeSecret, KeywayConfig } from './model.js';
 import { DAEMON_DEFAULTS } from './defaults.js';
@@ -13,7 +13,7 @@ import { parseIp } from './addr.js';
 import { readConnection } from './validate-conn.js';
 import { parseDecimal, parseDuration, parseEnum, parseSecret, parseUint, splitList } from './values.js';
 import type { Parsed } from './values.js';
-import { addError, addWarning, collect, readSection, scalar, show, valuePos } from './validate-common.js';
+import { addError, addWarning, readSection, scalar, show, valuePos } from './validate-common.js';
 import type { Ctx, Field } from './validate-common.js';
 
 export interface ValidationResult {
@@ -98,8 +98,13 @@ function readIkeSecret(ctx: Ctx, s: AstSection): IkeSecret | undefined {
         return true;
       }
       if (/^id([-_.].*|[0-9]*)$/.test(kv.key)) {
-        const id = collect(ctx, () => parseIdentity(kv.value, valuePos(ctx, kv)));
-        if (id !== undefined) ids.push(id);
+        try {
+          ids.push(parseIdentity(kv.value, valuePos(ctx, kv)));
+        } catch (e) {
+          if (!(e instanceof ConfigError)) throw e;
+          // the identity text is not shown here: a mangled secrets block could put secret material in it
+          addError(ctx, e.line, e.column, `invalid identity for '${path}${kv.key}' (value not shown inside secrets)`, e.hint);
+        }
         return true;
       }
       return false;
@@ -131,8 +136,9 @@ function readSecrets(ctx: Ctx, s: AstSection): IkeSecret[] {
         if (sec !== undefined) out.push(sec);
         return true;
       }
-      if (SECRET_UNSUPPORTED.test(sub.name)) {
-        addError(ctx, sub.line, sub.column, `secret section '${show(sub.name)}' is not supported yet`, 'only ike-<name> (pre-shared key) secrets are implemented');
+      const unsupported = SECRET_UNSUPPORTED.exec(sub.name);
+      if (unsupported !== null) {
+        addError(ctx, sub.line, sub.column, `secret type '${unsupported[1] ?? ''}' is not supported yet`, 'only ike-<name> (pre-shared key) secrets are implemented');
         return true;
       }
       return false;

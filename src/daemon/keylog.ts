@@ -139,7 +139,11 @@ export function formatIkeKeyLine(e: IkeKeyLogEntry): string {
   if (encr === undefined || integ === undefined) {
     return `# IKE SA ${hex(e.spiI)}_i ${hex(e.spiR)}_r: encr ${e.encrId}/${e.encrKeyBits} integ ${e.integId} not supported by tshark`;
   }
-  return [hex(e.spiI), hex(e.spiR), hex(e.skEi), hex(e.skEr), `"${encr}"`, hex(e.skAi), hex(e.skAr), `"${integ}"`].join(',');
+  // tshark checks SK_a* lengths against the algorithm; the "[No Checking]" entries take none.
+  const noCheck = integ.startsWith('ANY ');
+  const ai = noCheck ? '' : hex(e.skAi);
+  const ar = noCheck ? '' : hex(e.skAr);
+  return [hex(e.spiI), hex(e.spiR), hex(e.skEi), hex(e.skEr), `"${encr}"`, ai, ar, `"${integ}"`].join(',');
 }
 
 /** One esp_sa line (no newline), or a '#' comment if tshark cannot use it. */

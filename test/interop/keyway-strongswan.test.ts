@@ -24,6 +24,8 @@ import { dissectIke, startCapture } from './lab/capture.js';
 
 const skip = interopGate(['root', 'netns', 'strongswan', 'libipsec']);
 const noTshark = missingPrereqs(['tshark']);
+/** per scenario: a hung daemon must fail the test, not the whole run */
+const T = { timeout: 45_000 };
 
 const SUITES: readonly Suite[] = [
   { ike: 'aes128gcm16-prfsha256-x25519', esp: 'aes128gcm16', encr: 'AES_GCM_16', bits: 128, integ: undefined,
@@ -77,13 +79,13 @@ describe('Keyway <-> strongSwan 5.9.8', { skip }, () => {
   }
 
   for (const s of SUITES) {
-    test(`${s.ike} / esp ${s.esp}: Keyway initiates`, () =>
+    test(`${s.ike} / esp ${s.esp}: Keyway initiates`, T, () =>
       scenario(sitePair({ ike: s.ike, esp: s.esp }), async (kw, sw) => {
         await kwInitiates(kw, sw);
         assertAgree(await kw.listSas(), await sw.listSas(), s, true);
       }));
 
-    test(`${s.ike} / esp ${s.esp}: Keyway responds`, () =>
+    test(`${s.ike} / esp ${s.esp}: Keyway responds`, T, () =>
       scenario(sitePair({ ike: s.ike, esp: s.esp }), async (kw, sw) => {
         const r = await sw.initiate({ child: 'net' });
         assert.equal(r.code, 0, `swanctl --initiate: ${r.stdout}${r.stderr}`);
@@ -92,7 +94,7 @@ describe('Keyway <-> strongSwan 5.9.8', { skip }, () => {
       }));
   }
 
-  test('proposal mismatch: NO_PROPOSAL_CHOSEN on both sides, recorded in keyway failures', () =>
+  test('proposal mismatch: NO_PROPOSAL_CHOSEN on both sides, recorded in keyway failures', T, () =>
     scenario(
       sitePair({ ike: '', westIke: 'aes256-sha256-modp2048', eastIke: 'aes128gcm16-prfsha256-x25519', esp: 'aes128gcm16' }),
       async (kw, sw) => {
@@ -110,7 +112,7 @@ describe('Keyway <-> strongSwan 5.9.8', { skip }, () => {
   const base = SUITES[0];
   assert.ok(base !== undefined);
 
-  test('delete from Keyway: keyway terminate --ike removes the SA on strongSwan', () =>
+  test('delete from Keyway: keyway terminate --ike removes the SA on strongSwan', T, () =>
     scenario(sitePair({ ike: base.ike, esp: base.esp }), async (kw, sw) => {
       await kwInitiates(kw, sw);
       const [sa] = await kw.listSas();
@@ -122,7 +124,7 @@ describe('Keyway <-> strongSwan 5.9.8', { skip }, () => {
       assert.match(sw.log(), /received DELETE for IKE_SA gw\[\d+\]/);
     }));
 
-  test('delete from strongSwan: swanctl --terminate --ike empties keyway list-sas', () =>
+  test('delete from strongSwan: swanctl --terminate --ike empties keyway list-sas', T, () =>
     scenario(sitePair({ ike: base.ike, esp: base.esp }), async (kw, sw) => {
       await kwInitiates(kw, sw);
       const r = await sw.terminateIke('gw');
@@ -133,7 +135,7 @@ describe('Keyway <-> strongSwan 5.9.8', { skip }, () => {
 
   // tshark 4.0 decrypts AES-CBC/GCM with HMAC-SHA2 only (no ChaCha20, no XCBC)
   for (const s of SUITES.slice(0, 2)) {
-    test(`tshark decrypts Keyway's IKE_AUTH with its keylog (${s.ike})`, { skip: noTshark ?? false }, () =>
+    test(`tshark decrypts Keyway's IKE_AUTH with its keylog (${s.ike})`, { ...T, skip: noTshark ?? false }, () =>
       scenario(sitePair({ ike: s.ike, esp: s.esp }), async (kw, sw) => {
         assert.ok(topo !== undefined);
         const cap = await startCapture(topo.west);

@@ -21,7 +21,7 @@ import type { SwanIkeSa } from './lab/vici-raw.js';
 const skip = interopGate(['root', 'netns', 'strongswan', 'libipsec']);
 const noTshark = missingPrereqs(['tshark']);
 
-describe('strongSwan <-> strongSwan lab self-check', { skip }, () => {
+describe('strongSwan <-> strongSwan lab self-check', { skip, timeout: 120_000 }, () => {
   let topo: Topology | undefined;
   let west: Charon | undefined;
   let east: Charon | undefined;

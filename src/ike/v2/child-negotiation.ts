@@ -134,7 +134,8 @@ export async function respondChild(
   exchange: string,
   opts: { ni: Uint8Array; nr: Uint8Array; inAuth: boolean; ke?: { group: number; data: Uint8Array } },
 ): Promise<{ readonly payloads: Payload[]; readonly child?: ChildSa; readonly keResponse?: Payload }> {
-  const conn = sa.conn;
+  // Use the current definition of the SA's connection, so children added by a reload are found.
+  const conn = sa.ctx.config.connections.find((c) => c.name === sa.conn?.name) ?? sa.conn;
   const saP = findPayload(payloads, PayloadType.SA);
   const tsiP = findPayload(payloads, PayloadType.TSi);
   const tsrP = findPayload(payloads, PayloadType.TSr);
@@ -152,7 +153,7 @@ export async function respondChild(
       peer: `${sa.remote.address}[${sa.remote.port}]`,
       kind: 'ts',
       exchange,
-      message: `no child config of ${conn.name} accepts the proposed traffic selectors: ${pick.diagnostic.reason}`,
+      message: `no child config of ${conn.name} accepts the proposed traffic selectors: ${pick.diagnostic.reason}: ${pick.diagnostic.candidates.map((c) => `${c.child}: ${c.why}`).join('; ')}`,
       detail: { ...pick.diagnostic },
     });
     return { payloads: [notify(NotifyType.TS_UNACCEPTABLE)] };

@@ -95,6 +95,7 @@ export async function startKeyway(o: KeywayOptions): Promise<Keyway> {
     }, 15_000);
   } catch (e) {
     await proc.stop();
+    if (process.env['KEYWAY_KEEP_LAB'] !== '1') rmSync(dir, { recursive: true, force: true });
     throw e;
   }
   return {

@@ -158,6 +158,7 @@ export async function startCharon(opts: CharonOptions): Promise<Charon> {
     }, 15_000);
   } catch (e) {
     await proc.stop();
+    if (process.env['KEYWAY_KEEP_LAB'] !== '1') rmSync(dir, { recursive: true, force: true });
     throw e;
   }
 

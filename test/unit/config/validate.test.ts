@@ -247,7 +247,7 @@ describe('validateConfig: secrets', () => {
   test('missing secret, unsupported secret types', () => {
     const msgs = errors('secrets {\n  ike-a {\n    id = @a\n  }\n  eap-b {\n    secret = abcdefghi\n  }\n}\n');
     assert.match(msgs[0] ?? '', /'secrets\.ike-a\.secret' is missing/);
-    assert.match(msgs[1] ?? '', /secret section 'eap-b' is not supported yet/);
+    assert.match(msgs[1] ?? '', /secret type 'eap' is not supported yet/);
   });
 
   test('psk connection without a matching secret is a warning, not an error', () => {
