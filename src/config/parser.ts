@@ -64,7 +64,7 @@ export function parseConfigText(text: string, file: string): ConfigAst {
 
   // Inside `secrets`, a mangled line may turn secret text into a "name"; never echo names there.
   const shown = (n: string): string =>
-    stack[1]?.name === 'secrets' && n !== 'secrets' && n !== 'secret' ? '(name not shown inside secrets)' : n.slice(0, 60);
+    stack.some((s) => s.name === 'secrets') && n !== 'secrets' && n !== 'secret' ? '(name not shown inside secrets)' : n.slice(0, 60);
 
   let tok: Token = lexer.next();
   for (;;) {

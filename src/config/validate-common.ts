@@ -86,7 +86,7 @@ export function readSection<F extends Fields>(ctx: Ctx, entries: readonly AstEnt
   const out: Record<string, unknown> = {};
   const validKeys = Object.keys(fields).join(', ');
   // inside secrets a malformed line may have turned secret text into a key name: never echo it
-  const name = (n: string): string => (rules.path.startsWith('secrets') ? '(name not shown inside secrets)' : show(n));
+  const name = (n: string): string => (rules.path.startsWith('secrets') || rules.path.includes('.secrets.') ? '(name not shown inside secrets)' : show(n));
   for (const e of entries) {
     if (e.kind === 'section') {
       if (rules.section?.(e) === true) continue;

@@ -72,7 +72,7 @@ export async function startKeyway(o: KeywayOptions): Promise<Keyway> {
   const socketPath = join(dir, 'keyway.sock');
   const keylogPath = o.keylog === true ? join(dir, 'keys.txt') : undefined;
   const configPath = join(dir, 'keyway.conf');
-  writeFileSync(configPath, daemonSection(o, socketPath, keylogPath) + o.conf);
+  writeFileSync(configPath, daemonSection(o, socketPath, keylogPath) + o.conf, { mode: 0o600 });
   const proc = start(o.host.exec([process.execPath, keywayBin, 'daemon', '--config', configPath]));
 
   const cliRaw = (args: readonly string[], timeoutMs = 20_000): Promise<RunResult> =>
