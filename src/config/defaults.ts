@@ -17,6 +17,7 @@ export const DAEMON_DEFAULTS: DaemonSettings = {
   cookieThreshold: 10,
   halfOpenLimit: 1000,
   halfOpenTimeout: 30,
+  natKeepalive: 20,
   // strongSwan charon.retransmit_*: timeouts 4, 7.2, 13, 23.3, 42, then 75.6 s before giving up
   retransmit: { timeout: 4.0, base: 1.8, tries: 5 },
   modpExponent: 'short',

@@ -162,6 +162,8 @@ export interface DaemonSettings {
   readonly retransmit: RetransmitSettings;
   /** half-open SA timeout in seconds */
   readonly halfOpenTimeout: number;
+  /** NAT keepalive interval in seconds when we are behind a NAT (RFC 3948 §2.3); 0 = off */
+  readonly natKeepalive: number;
   /** MODP private exponent: 'short' (2x security strength, NIST SP 800-56A) or 'full' */
   readonly modpExponent: 'short' | 'full';
 }

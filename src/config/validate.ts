@@ -50,6 +50,7 @@ const DAEMON_FIELDS = {
   cookie_threshold: scalar((v) => parseUint(v)),
   half_open_limit: scalar((v) => parseUint(v, 1)),
   half_open_timeout: scalar(parseDuration),
+  nat_keepalive: scalar(parseDuration),
   retransmit_timeout: scalar((v) => parseDecimal(v, 0.1, 3600)),
   retransmit_base: scalar((v) => parseDecimal(v, 1, 10)),
   retransmit_tries: scalar((v) => parseUint(v, 0, 100)),
@@ -74,6 +75,7 @@ function readDaemon(ctx: Ctx, s: AstSection): DaemonSettings {
       tries: v.retransmit_tries ?? d.retransmit.tries,
     },
     halfOpenTimeout: v.half_open_timeout ?? d.halfOpenTimeout,
+    natKeepalive: v.nat_keepalive ?? d.natKeepalive,
     modpExponent: v.modp_exponent ?? d.modpExponent,
   };
   return v.keylog === undefined ? base : { ...base, keyLog: v.keylog };

@@ -43,8 +43,9 @@ const TIME_UNITS: Readonly<Record<string, number>> = { '': 1, s: 1, m: 60, h: 36
 export function parseDuration(v: string): Parsed<number> {
   const m = /^([0-9]{1,12})([smhd]?)$/.exec(v);
   const unit = m === null ? undefined : TIME_UNITS[m[2] ?? ''];
-  if (m === null || unit === undefined) return bad('a duration like 30, 10s, 30m, 4h or 1d');
-  return ok(Number(m[1]) * unit);
+  const n = m === null || unit === undefined ? NaN : Number(m[1]) * unit;
+  if (!Number.isSafeInteger(n)) return bad('a duration like 30, 10s, 30m, 4h or 1d');
+  return ok(n);
 }
 
 const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };

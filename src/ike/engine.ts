@@ -38,6 +38,7 @@ export function createEngine(deps: EngineDeps, config: KeywayConfig): Engine {
     counters: new Counters(),
     failures: new FailureLog(),
     table: new SaTable(),
+    v1: undefined,
     nextUniqueId: () => ++uid,
     log(level, event, fields) {
       if (LEVELS.indexOf(level) > LEVELS.indexOf(ctx.config.daemon.logLevel)) return;
@@ -51,6 +52,7 @@ export function createEngine(deps: EngineDeps, config: KeywayConfig): Engine {
     },
   };
   const cookies = new CookieJar(deps.rng, deps.clock.nowMs());
+  ctx.v1 = deps.v1Factory?.(ctx);
 
   function findConn(name: string): ConnectionConfig | undefined {
     return ctx.config.connections.find((c) => c.name === name);
@@ -184,7 +186,12 @@ export function createEngine(deps: EngineDeps, config: KeywayConfig): Engine {
     async initiate(connection: string, child?: string): Promise<InitiateResult> {
       const conn = findConn(connection);
       if (conn === undefined) return { ok: false, error: `no connection named ${connection}` };
-      if (conn.version === 1) return { ok: false, error: `connection ${connection} is IKEv1, which is not supported yet` };
+      if (conn.version === 1) {
+        if (ctx.v1 === undefined) return { ok: false, error: `connection ${connection} is IKEv1, which this daemon was built without` };
+        const kids = child === undefined ? conn.children : conn.children.filter((c) => c.name === child);
+        if (kids.length === 0) return { ok: false, error: `connection ${connection} has no child ${child ?? ''}` };
+        return ctx.v1.initiate(conn, kids);
+      }
       let children: readonly ChildConfig[] = conn.children;
       if (child !== undefined) {
         const c = conn.children.find((x) => x.name === child);
@@ -198,14 +205,14 @@ export function createEngine(deps: EngineDeps, config: KeywayConfig): Engine {
 
     async terminateIke(uniqueId: number): Promise<boolean> {
       const sa = ctx.table.byUniqueId(uniqueId);
-      if (sa === undefined) return false;
+      if (sa === undefined) return (await ctx.v1?.terminateIke(uniqueId)) ?? false;
       await deleteIke(sa, 'terminated by administrator');
       return true;
     },
 
     async terminateChild(uniqueId: number): Promise<boolean> {
       const child = findChild(uniqueId);
-      if (child === undefined) return false;
+      if (child === undefined) return (await ctx.v1?.terminateChild(uniqueId)) ?? false;
       const sa = child.ikeSa;
       await new Promise<void>((resolve) => {
         void sa.run('delete child', async () => {
@@ -224,7 +231,8 @@ export function createEngine(deps: EngineDeps, config: KeywayConfig): Engine {
     async listSas(): Promise<readonly IkeSaInfo[]> {
       const out: IkeSaInfo[] = [];
       for (const sa of ctx.table.all()) out.push(await ikeSaInfo(sa));
-      return out;
+      if (ctx.v1 !== undefined) out.push(...(await ctx.v1.listSas()));
+      return out.sort((a, b) => a.uniqueId - b.uniqueId);
     },
 
     listConnections(): readonly ConnectionInfo[] {
@@ -234,7 +242,13 @@ export function createEngine(deps: EngineDeps, config: KeywayConfig): Engine {
     counters(): CountersInfo {
       let children = 0;
       for (const sa of ctx.table.all()) children += sa.children.size;
-      return { counters: ctx.counters.snapshot(), ikeSas: ctx.table.size(), childSas: children, halfOpen: ctx.table.halfOpenCount() };
+      const v1 = ctx.v1?.counts() ?? { ikeSas: 0, childSas: 0, halfOpen: 0 };
+      return {
+        counters: ctx.counters.snapshot(),
+        ikeSas: ctx.table.size() + v1.ikeSas,
+        childSas: children + v1.childSas,
+        halfOpen: ctx.table.halfOpenCount() + v1.halfOpen,
+      };
     },
 
     failures(): readonly FailureRecord[] {
@@ -243,7 +257,7 @@ export function createEngine(deps: EngineDeps, config: KeywayConfig): Engine {
 
     async shutdown(): Promise<void> {
       const all = ctx.table.all();
-      await Promise.all(all.map((sa) => deleteIke(sa, 'daemon shutting down')));
+      await Promise.all([...all.map((sa) => deleteIke(sa, 'daemon shutting down')), ctx.v1?.shutdown()]);
     },
   };
   return engine;

@@ -117,6 +117,7 @@ export class IkeSa {
   private active: ActiveRequest | undefined;
   private readonly queue: RequestExchange[] = [];
   private halfOpenTimer: TimerHandle | undefined;
+  private keepaliveTimer: TimerHandle | undefined;
   private mailbox: Promise<void> = Promise.resolve();
   private readonly closeListeners: ((reason: string) => void)[] = [];
 
@@ -368,6 +369,22 @@ export class IkeSa {
     });
   }
 
+  /**
+   * RFC 3948 §2.3 / RFC 7296 §2.23: behind a NAT we send keepalives so the
+   * mapping does not expire. Called after establishment; re-arms itself.
+   */
+  armNatKeepalive(): void {
+    const interval = this.ctx.config.daemon.natKeepalive * 1000;
+    if (!this.natLocal || interval <= 0 || this.ctx.transport.sendKeepalive === undefined) return;
+    this.keepaliveTimer = this.ctx.scheduler.at(this.ctx.clock.nowMs() + interval, () => {
+      this.keepaliveTimer = undefined;
+      if (this.state !== 'established') return;
+      this.ctx.transport.sendKeepalive?.(this.local, this.remote);
+      this.ctx.counters.inc('nat.keepalive.sent');
+      this.armNatKeepalive();
+    });
+  }
+
   clearHalfOpenTimer(): void {
     if (this.halfOpenTimer) this.ctx.scheduler.cancel(this.halfOpenTimer);
     this.halfOpenTimer = undefined;
@@ -383,6 +400,8 @@ export class IkeSa {
     if (this.state === 'destroyed') return;
     this.closeReason = reason;
     this.clearHalfOpenTimer();
+    if (this.keepaliveTimer) this.ctx.scheduler.cancel(this.keepaliveTimer);
+    this.keepaliveTimer = undefined;
     if (this.active?.timer) this.ctx.scheduler.cancel(this.active.timer);
     const pending = [...(this.active ? [this.active.exchange] : []), ...this.queue];
     this.active = undefined;

@@ -26,6 +26,8 @@ export interface Datagram {
  */
 export interface Transport {
   send(d: Datagram): void;
+  /** RFC 3948 §2.3 NAT keepalive (a single 0xFF byte) from the NAT-T port; optional */
+  sendKeepalive?(local: Endpoint, remote: Endpoint): void;
 }
 
 /** Monotonic milliseconds. */

@@ -27,6 +27,15 @@ import { notify } from './v2/payloads.js';
 
 export function receiveDatagram(ctx: EngineContext, cookies: CookieJar, d: Datagram): void {
   ctx.counters.inc('msg.rx');
+  // RFC 2408 §3.1 / RFC 7296 §3.1: the major version (high nibble of byte 17) picks the engine.
+  if (d.bytes.length >= 28 && (d.bytes[17] ?? 0) >> 4 === 1) {
+    if (ctx.v1 === undefined) {
+      ctx.counters.inc('msg.rx.drop.ikev1');
+      return;
+    }
+    ctx.v1.receive(d);
+    return;
+  }
   let h: IkeHeader;
   try {
     h = decodeHeader(d.bytes);

@@ -8,6 +8,7 @@ export function markEstablished(sa: IkeSa): void {
   sa.establishedAtMs = sa.ctx.clock.nowMs();
   sa.establishedAtWall = sa.ctx.wallClock.nowEpochMs();
   sa.ctx.counters.inc('ike.established');
+  sa.armNatKeepalive();
   sa.ctx.log('info', 'ike.established', {
     ...sa.logFields,
     initiator: sa.isOriginalInitiator,

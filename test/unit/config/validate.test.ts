@@ -125,6 +125,18 @@ describe('validateConfig: full sample', () => {
     assert.deepEqual(bb.config?.secrets[0]?.secret, a.config?.secrets[0]?.secret);
   });
 
+  test('the examples in docs/config.md load without errors or warnings', () => {
+    const md = readFileSync(repoPath('docs/config.md'), 'utf8');
+    const blocks = [...md.matchAll(/```\n([\s\S]*?)```/g)].map((m) => m[1] ?? '').filter((t) => t.includes('connections {'));
+    assert.equal(blocks.length, 2);
+    for (const text of blocks) {
+      const r = loadConfigText(text, 'docs/config.md');
+      assert.deepEqual(r.errors.map((e) => e.message), []);
+      assert.deepEqual(r.warnings, []);
+      assert.equal(r.config?.connections.length, 1);
+    }
+  });
+
   test('empty file gives daemon defaults and nothing else', () => {
     const cfg = ok('');
     assert.deepEqual(cfg.daemon.listen, ['0.0.0.0', '::']);
@@ -166,6 +178,34 @@ describe('validateConfig: defaults', () => {
   test('strongSwan 5.9 action names map to the model', () => {
     const ch = first(ok(conn('    remote_addrs = 192.0.2.9\n    children {\n      x {\n        close_action = hold\n        dpd_action = hold\n        start_action = route\n      }\n    }'))).children[0];
     assert.deepEqual([ch?.closeAction, ch?.dpdAction, ch?.startAction], ['trap', 'trap', 'trap']);
+  });
+});
+
+describe('validateConfig: daemon', () => {
+  test('every daemon key', () => {
+    const d = ok('daemon {\n  listen = 127.0.0.1, ::1\n  port = 1500\n  nat_port = 14500\n  control_socket = /tmp/k.sock\n  dataplane = xfrm\n  log_level = trace\n  keylog = /tmp/keys.log\n  cookie_threshold = 0\n  half_open_limit = 50\n  half_open_timeout = 1m\n  retransmit_timeout = 0.5\n  retransmit_base = 2\n  retransmit_tries = 0\n  modp_exponent = full\n}\n').daemon;
+    assert.deepEqual(d, {
+      listen: ['127.0.0.1', '::1'],
+      port: 1500,
+      natPort: 14500,
+      controlSocket: '/tmp/k.sock',
+      dataplane: 'xfrm',
+      logLevel: 'trace',
+      keyLog: '/tmp/keys.log',
+      cookieThreshold: 0,
+      halfOpenLimit: 50,
+      retransmit: { timeout: 0.5, base: 2, tries: 0 },
+      halfOpenTimeout: 60,
+      modpExponent: 'full',
+    });
+  });
+  test('bad daemon values', () => {
+    const msgs = errors('daemon {\n  listen = 0.0.0.0, eth0\n  control_socket = run/k.sock\n  retransmit_base = 0.5\n  half_open_limit = 0\n}\n');
+    assert.equal(msgs.length, 4);
+    assert.match(msgs[0] ?? '', /^v\.conf:2:21: invalid address 'eth0'/);
+    assert.match(msgs[1] ?? '', /absolute path/);
+    assert.match(msgs[2] ?? '', /a number from 1 to 10/);
+    assert.match(msgs[3] ?? '', /an integer >= 1/);
   });
 });
 
