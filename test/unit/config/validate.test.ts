@@ -48,6 +48,7 @@ describe('validateConfig: full sample', () => {
       halfOpenLimit: 1000,
       retransmit: { timeout: 2.5, base: 1.8, tries: 5 },
       halfOpenTimeout: 30,
+      natKeepalive: 20,
       modpExponent: 'short',
     });
     assert.deepEqual(cfg.secrets, [
@@ -183,7 +184,7 @@ describe('validateConfig: defaults', () => {
 
 describe('validateConfig: daemon', () => {
   test('every daemon key', () => {
-    const d = ok('daemon {\n  listen = 127.0.0.1, ::1\n  port = 1500\n  nat_port = 14500\n  control_socket = /tmp/k.sock\n  dataplane = xfrm\n  log_level = trace\n  keylog = /tmp/keys.log\n  cookie_threshold = 0\n  half_open_limit = 50\n  half_open_timeout = 1m\n  retransmit_timeout = 0.5\n  retransmit_base = 2\n  retransmit_tries = 0\n  modp_exponent = full\n}\n').daemon;
+    const d = ok('daemon {\n  listen = 127.0.0.1, ::1\n  port = 1500\n  nat_port = 14500\n  control_socket = /tmp/k.sock\n  dataplane = xfrm\n  log_level = trace\n  keylog = /tmp/keys.log\n  cookie_threshold = 0\n  half_open_limit = 50\n  half_open_timeout = 1m\n  nat_keepalive = 15s\n  retransmit_timeout = 0.5\n  retransmit_base = 2\n  retransmit_tries = 0\n  modp_exponent = full\n}\n').daemon;
     assert.deepEqual(d, {
       listen: ['127.0.0.1', '::1'],
       port: 1500,
@@ -196,6 +197,7 @@ describe('validateConfig: daemon', () => {
       halfOpenLimit: 50,
       retransmit: { timeout: 0.5, base: 2, tries: 0 },
       halfOpenTimeout: 60,
+      natKeepalive: 15,
       modpExponent: 'full',
     });
   });
