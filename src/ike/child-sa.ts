@@ -85,6 +85,48 @@ export class ChildSa {
   }
 
   /**
+   * RFC 7296 §2.23: the peer's address or NAT mapping changed; move the ESP
+   * SAs (and tunnel policies) to the new outer addresses and UDP ports.
+   */
+  async updateEndpoints(): Promise<void> {
+    if (this.state !== 'installed') return;
+    const sa = this.ikeSa;
+    const local = sa.local.address;
+    const remote = sa.remote.address;
+    const encap = this.encap ? { srcPort: sa.local.port, dstPort: sa.remote.port } : undefined;
+    const dp = this.ctx.dataplane;
+    for (let i = 0; i < this.installedSas.length; i++) {
+      const old = this.installedSas[i];
+      if (old === undefined) continue;
+      const inbound = old.direction === 'in';
+      const { encap: _drop, ...rest } = old;
+      void _drop;
+      const next: SaSpec = {
+        ...rest,
+        src: inbound ? remote : local,
+        dst: inbound ? local : remote,
+        ...(encap ? { encap: inbound ? { srcPort: encap.dstPort, dstPort: encap.srcPort } : encap } : {}),
+      };
+      const oldId = { protocol: old.protocol, spi: old.spi, dst: old.dst };
+      if (dp.updateSa !== undefined) await dp.updateSa(oldId, next);
+      else {
+        await dp.deleteSa(oldId);
+        await dp.addSa(next);
+      }
+      this.installedSas[i] = next;
+    }
+    for (let i = 0; i < this.installedPolicies.length; i++) {
+      const p = this.installedPolicies[i];
+      if (p === undefined || p.mode !== 'tunnel') continue;
+      const next: PolicySpec = p.direction === 'out' ? { ...p, tunnelSrc: local, tunnelDst: remote } : { ...p, tunnelSrc: remote, tunnelDst: local };
+      await dp.deletePolicy(p);
+      await dp.addPolicy(next);
+      this.installedPolicies[i] = next;
+    }
+    this.ctx.counters.inc('child.endpoints.updated');
+  }
+
+  /**
    * Removes everything installed (policies first, then SAs) and forgets the
    * CHILD SA. Dataplane failures are logged, never thrown. Also releases an
    * allocated-but-unused inbound SPI.

@@ -98,9 +98,16 @@ export type KernelEvent =
 
 export interface Dataplane {
   readonly name: string;
+  /** true if this dataplane carries only ESP-in-UDP (RFC 3948), e.g. the userspace one */
+  readonly requiresUdpEncap?: boolean;
   allocateSpi(protocol: IpsecProtocol, src: string, dst: string, reqid: number): Promise<number>;
   addSa(sa: SaSpec): Promise<void>;
   deleteSa(id: SaId): Promise<void>;
+  /**
+   * Replaces an installed SA's addresses/encapsulation ports (RFC 7296 §2.23:
+   * the peer's NAT mapping changed). Optional: without it the engine re-adds.
+   */
+  updateSa?(old: SaId, sa: SaSpec): Promise<void>;
   querySa(id: SaId): Promise<SaCounters>;
   addPolicy(p: PolicySpec): Promise<void>;
   deletePolicy(p: PolicySpec): Promise<void>;

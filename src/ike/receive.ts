@@ -180,4 +180,10 @@ function followPeer(sa: IkeSa, d: Datagram): void {
   sa.ctx.log('info', 'ike.peer.moved', { ...sa.logFields, to: `${d.remote.address}[${d.remote.port}]` });
   sa.remote = d.remote;
   sa.local = d.local;
+  for (const child of sa.children.values()) {
+    child.updateEndpoints().catch((e: unknown) => {
+      sa.ctx.counters.inc('kernel.error.update');
+      sa.ctx.log('warn', 'child.update.error', { ...child.logFields, error: e instanceof Error ? e.message : String(e) });
+    });
+  }
 }

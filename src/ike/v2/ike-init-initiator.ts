@@ -18,7 +18,7 @@ import { decodeHeader } from '../../wire/ikev2/header.js';
 import type { Payload, Proposal } from '../../wire/ikev2/types.js';
 import type { IkeSa, RequestExchange, ResponseOutcome } from '../ike-sa.js';
 import { establishIkeKeys } from './ike-keys.js';
-import { natdHash } from './natd.js';
+import { forceEncap, natdHash } from './natd.js';
 import { findNotify, findPayload, firstErrorNotify, notifies, notify } from './payloads.js';
 import { describeNotify } from './notify-text.js';
 
@@ -70,7 +70,7 @@ export class IkeInitInitiator implements RequestExchange {
 
   /** With encap = yes we send a bogus source hash so both sides believe there is a NAT (like strongSwan). */
   private natSourceHash(spiR: Uint8Array): Uint8Array {
-    if (this.conn.encap) return this.sa.ctx.rng.bytes(20);
+    if (forceEncap(this.sa.ctx, this.conn)) return this.sa.ctx.rng.bytes(20);
     return natdHash(this.sa.spiI, spiR, this.sa.local);
   }
 
@@ -145,7 +145,7 @@ export class IkeInitInitiator implements RequestExchange {
       const expectRemote = natdHash(sa.spiI, sa.spiR, sa.remote);
       const expectLocal = natdHash(sa.spiI, sa.spiR, sa.local);
       sa.natRemote = !src.some((n) => bytesEqual(n.data, expectRemote));
-      sa.natLocal = this.conn.encap || !dst.some((n) => bytesEqual(n.data, expectLocal));
+      sa.natLocal = forceEncap(ctx, this.conn) || !dst.some((n) => bytesEqual(n.data, expectLocal));
     }
     establishIkeKeys(sa, sel, shared);
     if (sa.natLocal || sa.natRemote) {

@@ -20,7 +20,7 @@ import type { Datagram } from '../ports.js';
 import { SaTable } from '../sa-table.js';
 import type { CookieJar } from './cookie.js';
 import { establishIkeKeys } from './ike-keys.js';
-import { natdHash } from './natd.js';
+import { forceEncap, natdHash } from './natd.js';
 import { findNotify, findPayload, notifies, notify } from './payloads.js';
 
 const NONCE_LENGTH = 32;
@@ -184,7 +184,7 @@ export function handleInitRequest(
   if (src.length > 0 && dst.length > 0) {
     // In the request SPIr was zero (§2.23).
     sa.natRemote = !src.some((n) => bytesEqual(n.data, natdHash(h.spiI, zero, d.remote)));
-    sa.natLocal = chosen.conn.encap || !dst.some((n) => bytesEqual(n.data, natdHash(h.spiI, zero, d.local)));
+    sa.natLocal = forceEncap(ctx, chosen.conn) || !dst.some((n) => bytesEqual(n.data, natdHash(h.spiI, zero, d.local)));
   }
   const response: Payload[] = [
     { type: PayloadType.SA, critical: false, proposals: [chosen.proposal] },
@@ -192,7 +192,7 @@ export function handleInitRequest(
     { type: PayloadType.NONCE, critical: false, data: sa.nr },
   ];
   if (src.length > 0) {
-    const ourSrc = chosen.conn.encap ? ctx.rng.bytes(20) : natdHash(h.spiI, spiR, d.local);
+    const ourSrc = forceEncap(ctx, chosen.conn) ? ctx.rng.bytes(20) : natdHash(h.spiI, spiR, d.local);
     response.push(
       notify(NotifyType.NAT_DETECTION_SOURCE_IP, ourSrc),
       notify(NotifyType.NAT_DETECTION_DESTINATION_IP, natdHash(h.spiI, spiR, d.remote)),

@@ -6,7 +6,18 @@
 import { createHash } from 'node:crypto';
 import { ipToBytes, parseIp } from '../../policy/ip.js';
 import { KeywayError } from '../../util/errors.js';
+import type { ConnectionConfig } from '../../config/model.js';
+import type { EngineContext } from '../context.js';
 import type { Endpoint } from '../ports.js';
+
+/**
+ * UDP encapsulation of ESP is forced by `encap = yes` or by a dataplane that
+ * can only carry ESP-in-UDP (the userspace dataplane). Like strongSwan we then
+ * send a random NAT_DETECTION_SOURCE_IP so that both sides see a "NAT".
+ */
+export function forceEncap(ctx: EngineContext, conn: ConnectionConfig): boolean {
+  return conn.encap || ctx.dataplane.requiresUdpEncap === true;
+}
 
 export function addressBytes(address: string): Uint8Array {
   const ip = parseIp(address);
