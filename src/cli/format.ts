@@ -13,6 +13,7 @@ import type {
   IkeSaInfo,
   InitiateResult,
   ReloadResult,
+  TeardownRecord,
   TerminateResult,
   VersionResult,
 } from '../control/protocol.js';
@@ -153,4 +154,10 @@ export function formatReload(r: ReloadResult): string {
 
 export function formatVersion(cli: string, d: VersionResult): string {
   return `keyway ${cli}\ndaemon ${d.daemon} (protocol v${d.protocol}, node ${d.node})\n`;
+}
+
+/** `keyway history`: recent teardowns, oldest first. */
+export function formatHistory(rs: readonly TeardownRecord[]): string {
+  if (rs.length === 0) return 'no teardowns recorded\n';
+  return rs.map((r) => `${r.at}  ${r.kind === 'ike' ? 'IKE  ' : 'CHILD'} #${r.uniqueId} ${r.name}: ${r.reason}\n`).join('');
 }

@@ -10,6 +10,7 @@ import { checkConfig } from './check-config.js';
 import {
   formatConnections,
   formatFailures,
+  formatHistory,
   formatInitiate,
   formatReload,
   formatSas,
@@ -74,6 +75,22 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
       { name: 'child', value: 'ID', help: 'CHILD SA unique id' },
     ],
   },
+  {
+    name: 'rekey',
+    summary: 'rekey an IKE SA or one CHILD SA now',
+    positionals: [],
+    flags: [
+      { name: 'ike', value: 'ID', help: 'IKE SA unique id' },
+      { name: 'child', value: 'ID', help: 'CHILD SA unique id' },
+    ],
+  },
+  {
+    name: 'reauth',
+    summary: 'reauthenticate an IKE SA now (new IKE SA first, then the old is deleted)',
+    positionals: [],
+    flags: [{ name: 'ike', value: 'ID', help: 'IKE SA unique id' }],
+  },
+  { name: 'history', summary: 'show recent SA teardowns and their reasons', positionals: [], flags: [] },
   { name: 'stats', summary: 'show SA counts and counters', positionals: [], flags: [] },
   { name: 'failures', summary: 'show recent negotiation failures', positionals: [], flags: [] },
   { name: 'reload', summary: 'reload the configuration file', positionals: [], flags: [] },
@@ -164,6 +181,20 @@ async function dispatch(p: ParsedArgs, io: CliIo): Promise<number> {
       const args = ike !== undefined ? { ike: parseId(ike, '--ike') } : { child: parseId(child ?? '', '--child') };
       return call(p, io, 'terminate', args, formatTerminate, (r) => !r.ok);
     }
+    case 'rekey': {
+      const ike = p.flags.get('ike');
+      const child = p.flags.get('child');
+      if ((ike === undefined) === (child === undefined)) throw new UsageError('rekey needs exactly one of --ike ID or --child ID');
+      const args = ike !== undefined ? { ike: parseId(ike, '--ike') } : { child: parseId(child ?? '', '--child') };
+      return call(p, io, 'rekey', args, (r) => `${r.ok ? 'rekeying' : 'no such established'} ${r.kind === 'ike' ? 'IKE' : 'CHILD'} SA #${r.id}\n`, (r) => !r.ok);
+    }
+    case 'reauth': {
+      const ike = p.flags.get('ike');
+      if (ike === undefined) throw new UsageError('reauth needs --ike ID');
+      return call(p, io, 'reauth', { ike: parseId(ike, '--ike') }, (r) => `${r.ok ? 'reauthenticating' : 'no such established'} IKE SA #${r.id}\n`, (r) => !r.ok);
+    }
+    case 'history':
+      return call(p, io, 'history', {}, formatHistory);
     case 'stats':
       return call(p, io, 'stats', {}, formatStats);
     case 'failures':

@@ -22,6 +22,7 @@ import type {
   IkeSaInfo,
 } from '../ike/info.js';
 import type { InitiateResult } from '../ike/engine-api.js';
+import type { TeardownRecord } from '../ike/history.js';
 
 export type {
   AlgorithmInfo,
@@ -31,6 +32,7 @@ export type {
   FailureRecord,
   IkeSaInfo,
   InitiateResult,
+  TeardownRecord,
 };
 
 export const PROTOCOL_VERSION = 1;
@@ -45,6 +47,9 @@ export const COMMANDS = [
   'list-sas',
   'initiate',
   'terminate',
+  'rekey',
+  'reauth',
+  'history',
   'stats',
   'failures',
   'reload',
@@ -71,6 +76,9 @@ export interface CommandArgs {
   'list-sas': ListSasArgs;
   initiate: InitiateArgs;
   terminate: TerminateArgs;
+  rekey: TerminateArgs;
+  reauth: { readonly ike: number };
+  history: NoArgs;
   stats: NoArgs;
   failures: NoArgs;
   reload: NoArgs;
@@ -97,6 +105,9 @@ export interface CommandResults {
   'list-sas': readonly IkeSaInfo[];
   initiate: InitiateResult;
   terminate: TerminateResult;
+  rekey: TerminateResult;
+  reauth: TerminateResult;
+  history: readonly TeardownRecord[];
   stats: CountersInfo;
   failures: readonly FailureRecord[];
   reload: ReloadResult;
@@ -201,6 +212,14 @@ function parseArgs(id: number, cmd: Command, args: Record<string, unknown>): Par
       }
       return ok(out);
     }
+    case 'reauth': {
+      const extra = checkKeys(args, ['ike']);
+      if (extra !== undefined) return bad(`unknown argument "${extra}"`);
+      const v = args['ike'];
+      if (!isId(v)) return bad('"ike" must be a non-negative integer');
+      return ok({ ike: v });
+    }
+    case 'rekey':
     case 'terminate': {
       const extra = checkKeys(args, ['ike', 'child']);
       if (extra !== undefined) return bad(`unknown argument "${extra}"`);
@@ -212,6 +231,7 @@ function parseArgs(id: number, cmd: Command, args: Record<string, unknown>): Par
       return ok(hasIke ? { ike: v } : { child: v });
     }
     case 'list-conns':
+    case 'history':
     case 'stats':
     case 'failures':
     case 'reload':

@@ -127,6 +127,15 @@ async function dispatch(req: Request, opts: ControlServerOptions): Promise<unkno
       if ('ike' in a) return { ok: await engine.terminateIke(a.ike), kind: 'ike', id: a.ike } satisfies CommandResults['terminate'];
       return { ok: await engine.terminateChild(a.child), kind: 'child', id: a.child } satisfies CommandResults['terminate'];
     }
+    case 'rekey': {
+      const a = req.args;
+      if ('ike' in a) return { ok: await engine.rekeyIke(a.ike), kind: 'ike', id: a.ike } satisfies CommandResults['rekey'];
+      return { ok: await engine.rekeyChild(a.child), kind: 'child', id: a.child } satisfies CommandResults['rekey'];
+    }
+    case 'reauth':
+      return { ok: await engine.reauthIke(req.args.ike), kind: 'ike', id: req.args.ike } satisfies CommandResults['reauth'];
+    case 'history':
+      return engine.history() satisfies CommandResults['history'];
     case 'stats':
       return engine.counters() satisfies CommandResults['stats'];
     case 'failures':

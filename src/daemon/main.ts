@@ -102,15 +102,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     dataplane: dataplane.name,
     connections: config.connections.map((c) => c.name),
   });
-  // start_action = start: bring those children up now (RFC-independent policy).
-  for (const conn of config.connections) {
-    for (const child of conn.children) {
-      if (child.startAction !== 'start') continue;
-      void engine.initiate(conn.name, child.name).then((r) => {
-        if (!r.ok) logger.log('warn', 'start_action.failed', { conn: conn.name, child: child.name, error: r.error });
-      });
-    }
-  }
+  // start_action (start / trap) is applied by the engine itself when it is created and on reload.
   let stopped = false;
   return {
     engine,

@@ -2,16 +2,30 @@
  * One CHILD SA: the pair of ESP SAs (inbound/outbound) and the policies that
  * send traffic into them (RFC 7296 §1.3, §2.17; RFC 4301 §4.4).
  *
- *   installing --installed--> installed --delete--> deleting --> removed
- *        \------------------------ failure ------------------------/
+ *   installing --installed--> installed --rekey sent--> rekeying --new SA up--> rekeyed --> removed
+ *        |                        |  \------------- delete ------------> deleting -------/
+ *        \------------------------+--------------- failure ---------------------------/
+ *
+ * Rekeying is make-before-break: the successor keeps the same reqid and takes
+ * over the policies, so the dataplane always has an SA for the traffic. The
+ * responder of a rekey installs the new outbound SA only when the old one is
+ * deleted, so it never sends on an SA the peer has not installed yet.
  */
 import type { ChildConfig } from '../config/model.js';
+import type { TsRange } from '../policy/ts.js';
 import type { Dataplane, PolicySpec, SaSpec } from './dataplane.js';
 import type { EngineContext } from './context.js';
 import type { AlgorithmInfo } from './info.js';
 import type { IkeSa } from './ike-sa.js';
+import type { TimerHandle } from './ports.js';
 
-export type ChildSaState = 'installing' | 'installed' | 'deleting' | 'removed' | 'failed';
+export type ChildSaState = 'installing' | 'installed' | 'rekeying' | 'rekeyed' | 'deleting' | 'removed' | 'failed';
+
+/** The nonces of the exchange that created a CHILD SA (lowest-nonce rule, §2.8.1). */
+export interface CreationNonces {
+  readonly ni: Uint8Array;
+  readonly nr: Uint8Array;
+}
 
 export class ChildSa {
   readonly uniqueId: number;
@@ -26,28 +40,48 @@ export class ChildSa {
   algorithms: AlgorithmInfo | undefined;
   localTs: readonly string[] = [];
   remoteTs: readonly string[] = [];
+  /** negotiated selectors as ranges (proposed again when rekeying, §2.9.2) */
+  localRanges: readonly TsRange[] = [];
+  remoteRanges: readonly TsRange[] = [];
   establishedAtMs: number | undefined;
   establishedAtWall: number | undefined;
+  /** how many rekeys led to this CHILD SA */
   generation = 0;
   closeReason: string | undefined;
+  /** reqid shared by all generations of this CHILD SA (and by a trap policy) */
+  reqid: number;
+  nonces: CreationNonces | undefined;
+  /** set when we answered the peer's rekey of this CHILD SA (collision detection, §2.8.1) */
+  peerRekey: { readonly child: ChildSa; readonly nonces: CreationNonces } | undefined;
+  /** the CHILD SA that replaced this one */
+  successor: ChildSa | undefined;
+  /** rekey/expiry deadlines (clock ms), for display */
+  rekeyAtMs: number | undefined;
+  expireAtMs: number | undefined;
+  rekeyTimer: TimerHandle | undefined;
+  expireTimer: TimerHandle | undefined;
   private readonly installedSas: SaSpec[] = [];
-  private readonly installedPolicies: PolicySpec[] = [];
+  /** joined the reqid's policy group (PolicyBook) */
+  private joinedPolicies = false;
+  /** responder of a rekey: the outbound SA waits for the old SA's delete */
+  private deferredOutbound: SaSpec | undefined;
 
   constructor(
     readonly ctx: EngineContext,
-    readonly ikeSa: IkeSa,
+    public ikeSa: IkeSa,
     readonly cfg: ChildConfig,
+    reqid?: number,
   ) {
     this.uniqueId = ctx.nextUniqueId();
+    this.reqid = reqid ?? this.uniqueId;
   }
 
   get name(): string {
     return this.cfg.name;
   }
 
-  /** reqid: ties the kernel SAs and policies of this CHILD SA together */
-  get reqid(): number {
-    return this.uniqueId;
+  get isLive(): boolean {
+    return this.state === 'installed' || this.state === 'rekeying';
   }
 
   get logFields(): Record<string, unknown> {
@@ -59,17 +93,22 @@ export class ChildSa {
     };
   }
 
-  /** Installs SAs first, then policies, so no packet matches a policy without an SA. */
-  async install(sas: readonly SaSpec[], policies: readonly PolicySpec[]): Promise<void> {
+  /**
+   * Installs SAs first, then policies, so no packet matches a policy without
+   * an SA. `deferOutbound`: keep the outbound SA until activateOutbound().
+   */
+  async install(sas: readonly SaSpec[], policies: readonly PolicySpec[], deferOutbound = false): Promise<void> {
     const dp: Dataplane = this.ctx.dataplane;
     for (const sa of sas) {
+      if (deferOutbound && sa.direction === 'out') {
+        this.deferredOutbound = sa;
+        continue;
+      }
       await dp.addSa(sa);
       this.installedSas.push(sa);
     }
-    for (const p of policies) {
-      await dp.addPolicy(p);
-      this.installedPolicies.push(p);
-    }
+    await this.ctx.policies.join(this.reqid, policies);
+    this.joinedPolicies = true;
     this.state = 'installed';
     this.establishedAtMs = this.ctx.clock.nowMs();
     this.establishedAtWall = this.ctx.wallClock.nowEpochMs();
@@ -78,10 +117,21 @@ export class ChildSa {
     this.ctx.log('info', 'child.installed', {
       ...this.logFields,
       mode: this.mode,
+      generation: this.generation,
       localTs: this.localTs,
       remoteTs: this.remoteTs,
       alg: this.algorithms,
+      ...(deferOutbound ? { outbound: 'deferred until the old SA is deleted' } : {}),
     });
+  }
+
+  /** Installs a deferred outbound SA (the peer deleted the SA we replaced). */
+  async activateOutbound(): Promise<void> {
+    const sa = this.deferredOutbound;
+    if (sa === undefined || this.state === 'removed') return;
+    this.deferredOutbound = undefined;
+    await this.ctx.dataplane.addSa(sa);
+    this.installedSas.push(sa);
   }
 
   /**
@@ -89,7 +139,7 @@ export class ChildSa {
    * SAs (and tunnel policies) to the new outer addresses and UDP ports.
    */
   async updateEndpoints(): Promise<void> {
-    if (this.state !== 'installed') return;
+    if (!this.isLive) return;
     const sa = this.ikeSa;
     const local = sa.local.address;
     const remote = sa.remote.address;
@@ -115,15 +165,14 @@ export class ChildSa {
       }
       this.installedSas[i] = next;
     }
-    for (let i = 0; i < this.installedPolicies.length; i++) {
-      const p = this.installedPolicies[i];
-      if (p === undefined || p.mode !== 'tunnel') continue;
-      const next: PolicySpec = p.direction === 'out' ? { ...p, tunnelSrc: local, tunnelDst: remote } : { ...p, tunnelSrc: remote, tunnelDst: local };
-      await dp.deletePolicy(p);
-      await dp.addPolicy(next);
-      this.installedPolicies[i] = next;
-    }
     this.ctx.counters.inc('child.endpoints.updated');
+  }
+
+  cancelTimers(): void {
+    if (this.rekeyTimer) this.ctx.scheduler.cancel(this.rekeyTimer);
+    if (this.expireTimer) this.ctx.scheduler.cancel(this.expireTimer);
+    this.rekeyTimer = undefined;
+    this.expireTimer = undefined;
   }
 
   /**
@@ -133,33 +182,41 @@ export class ChildSa {
    */
   remove(reason: string): void {
     if (this.state === 'removed') return;
-    const wasInstalled = this.state === 'installed' || this.state === 'deleting';
+    const wasInstalled = this.state !== 'installing' && this.state !== 'failed';
     this.state = 'removed';
     this.closeReason = reason;
+    this.cancelTimers();
+    this.deferredOutbound = undefined;
     this.ikeSa.children.delete(this.uniqueId);
     const dp = this.ctx.dataplane;
-    const policies = this.installedPolicies.splice(0);
+    const leave = this.joinedPolicies;
+    this.joinedPolicies = false;
+    const reqid = this.reqid;
     const sas = this.installedSas.splice(0);
     const inboundInstalled = sas.some((s) => s.direction === 'in');
     const spiIn = this.spiIn;
-    const peer = this.ikeSa.remote.address;
     const local = this.ikeSa.local.address;
     const work = async (): Promise<void> => {
-      for (const p of policies) await dp.deletePolicy(p);
+      if (leave) await this.ctx.policies.leave(reqid);
       for (const s of sas) await dp.deleteSa({ protocol: s.protocol, spi: s.spi, dst: s.dst });
       if (!inboundInstalled && spiIn !== 0) await dp.deleteSa({ protocol: 'esp', spi: spiIn, dst: local });
     };
     work().catch((err: unknown) => {
       this.ctx.counters.inc('kernel.error.delete');
-      this.ctx.log('warn', 'child.remove.error', {
-        ...this.logFields,
-        peer,
-        error: err instanceof Error ? err.message : String(err),
-      });
+      this.ctx.log('warn', 'child.remove.error', { ...this.logFields, error: err instanceof Error ? err.message : String(err) });
     });
     if (wasInstalled) {
       this.ctx.counters.inc('child.removed');
+      this.ctx.history.add({ kind: 'child', uniqueId: this.uniqueId, name: `${this.ikeSa.connectionName}/${this.cfg.name}`, reason });
       this.ctx.log('info', 'child.removed', { ...this.logFields, reason });
+    }
+    // Make-before-break, responder side: our successor may now send (§2.8).
+    const succ = this.successor;
+    if (succ !== undefined && succ.isLive) {
+      succ.activateOutbound().catch((err: unknown) => {
+        this.ctx.counters.inc('kernel.error.add');
+        this.ctx.log('warn', 'child.activate.error', { ...succ.logFields, error: err instanceof Error ? err.message : String(err) });
+      });
     }
   }
 }

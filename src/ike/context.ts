@@ -9,6 +9,11 @@ import type { FailureLog } from './failures.js';
 import type { FailureRecord } from './info.js';
 import type { Clock, KeyLog, Logger, LogLevel, Rng, Scheduler, Transport, WallClock } from './ports.js';
 import type { SaTable } from './sa-table.js';
+import type { TeardownHistory } from './history.js';
+import type { PolicyBook } from './policy-book.js';
+import type { ChildConfig, ConnectionConfig } from '../config/model.js';
+import type { ChildSa } from './child-sa.js';
+import type { IkeSa } from './ike-sa.js';
 import type { V1Engine, V1EngineFactory } from './v1-api.js';
 
 export interface EngineDeps {
@@ -29,9 +34,27 @@ export interface EngineContext extends EngineDeps {
   readonly counters: Counters;
   readonly failures: FailureLog;
   readonly table: SaTable;
+  readonly policies: PolicyBook;
+  readonly history: TeardownHistory;
+  /** lifecycle actions that need the engine (set by createEngine) */
+  readonly hooks: EngineHooks;
   /** the IKEv1 engine, when deps.v1Factory was given */
   v1: V1Engine | undefined;
   nextUniqueId(): number;
+  /** the stable reqid of a trapped (start_action = trap) child config, if trapped */
+  trapReqid(conn: ConnectionConfig, cfg: ChildConfig): number | undefined;
   log(level: LogLevel, event: string, fields: Readonly<Record<string, unknown>>): void;
   fail(record: Omit<FailureRecord, 'at'>): void;
+}
+
+/** Actions of the engine that SA-level code triggers (RFC-independent policy). */
+export interface EngineHooks {
+  /**
+   * Bring `children` of `conn` up on a new IKE SA: restart after DPD or a
+   * peer's delete, keyingtries, reauthentication (then `replacing` is the old
+   * IKE SA, deleted once the new one is up: make-before-break).
+   */
+  reinitiate(conn: ConnectionConfig, children: readonly ChildConfig[], why: string, replacing?: IkeSa): void;
+  /** A CHILD SA closed for good (peer delete / dead peer): apply close_action / dpd_action. */
+  childClosed(cfg: ChildConfig, conn: ConnectionConfig, cause: 'peer' | 'dpd'): void;
 }

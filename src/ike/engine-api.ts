@@ -5,6 +5,7 @@
 import type { KeywayConfig } from '../config/model.js';
 import type { ConnectionInfo, CountersInfo, FailureRecord, IkeSaInfo } from './info.js';
 import type { Datagram } from './ports.js';
+import type { TeardownRecord } from './history.js';
 
 export interface InitiateResult {
   readonly ok: boolean;
@@ -33,6 +34,14 @@ export interface EngineApi {
   listSas(): Promise<readonly IkeSaInfo[]>;
   listConnections(): readonly ConnectionInfo[];
   counters(): CountersInfo;
+  /** Rekey an IKE SA now (RFC 7296 §1.3.2). false if there is no such established SA. */
+  rekeyIke(uniqueId: number): Promise<boolean>;
+  /** Rekey a CHILD SA now (§1.3.3). */
+  rekeyChild(uniqueId: number): Promise<boolean>;
+  /** Reauthenticate an IKE SA now: new IKE SA with full authentication, then the old is deleted. */
+  reauthIke(uniqueId: number): Promise<boolean>;
+  /** recent teardowns with their reasons, newest last */
+  history(): readonly TeardownRecord[];
   /** most recent negotiation failures, newest last */
   failures(): readonly FailureRecord[];
   /** Delete all SAs (telling peers, best effort) and cancel all timers. */

@@ -4,23 +4,24 @@
  * through EngineDeps (ports), so tests run two engines in one process.
  */
 import type { ChildConfig, ConnectionConfig, KeywayConfig } from '../config/model.js';
-import { parseIp } from '../policy/ip.js';
 import { WireError } from '../util/errors.js';
 import type { ChildSa } from './child-sa.js';
 import type { EngineContext, EngineDeps } from './context.js';
 import { Counters } from './counters.js';
 import type { EngineApi, InitiateResult } from './engine-api.js';
 import { FailureLog } from './failures.js';
-import { IkeSa } from './ike-sa.js';
+import type { IkeSa } from './ike-sa.js';
 import type { ConnectionInfo, CountersInfo, FailureRecord, IkeSaInfo } from './info.js';
 import { connectionInfo, ikeSaInfo } from './info-builder.js';
 import type { Datagram, LogLevel } from './ports.js';
 import { receiveDatagram } from './receive.js';
 import { SaTable } from './sa-table.js';
 import { CookieJar } from './v2/cookie.js';
-import { CreateChildInitiator } from './v2/create-child.js';
-import { IkeAuthInitiator } from './v2/ike-auth.js';
-import { IkeInitInitiator } from './v2/ike-init-initiator.js';
+import { Automation } from './automation.js';
+import { TeardownHistory, type TeardownRecord } from './history.js';
+import { createChild, establishedSaFor } from './initiator.js';
+import { startChildRekey, startIkeRekey, startReauth } from './lifecycle.js';
+import { PolicyBook } from './policy-book.js';
 import { DeleteChildInitiator, DeleteIkeInitiator } from './v2/informational.js';
 
 export interface Engine extends EngineApi {
@@ -38,6 +39,13 @@ export function createEngine(deps: EngineDeps, config: KeywayConfig): Engine {
     counters: new Counters(),
     failures: new FailureLog(),
     table: new SaTable(),
+    policies: new PolicyBook(() => deps.dataplane),
+    history: new TeardownHistory(() => deps.wallClock.nowEpochMs()),
+    hooks: {
+      reinitiate: (...a) => automation.reinitiate(...a),
+      childClosed: (...a) => automation.childClosed(...a),
+    },
+    trapReqid: (conn, cfg) => automation.trapReqid(conn, cfg),
     v1: undefined,
     nextUniqueId: () => ++uid,
     log(level, event, fields) {
@@ -52,98 +60,14 @@ export function createEngine(deps: EngineDeps, config: KeywayConfig): Engine {
     },
   };
   const cookies = new CookieJar(deps.rng, deps.clock.nowMs());
+  // ctx.hooks call into `automation` lazily, so it may be created after ctx.
+  const automation = new Automation(ctx);
   ctx.v1 = deps.v1Factory?.(ctx);
+  const unsubscribe = deps.dataplane.onEvent((e) => automation.onKernelEvent(e));
+  void automation.applyStartActions();
 
   function findConn(name: string): ConnectionConfig | undefined {
     return ctx.config.connections.find((c) => c.name === name);
-  }
-
-  function chooseLocalAddress(conn: ConnectionConfig, remoteFamily: 4 | 6): string | undefined {
-    const literal = (a: string): boolean => {
-      const ip = parseIp(a);
-      return ip !== undefined && ip.family === remoteFamily && ip.value !== 0n;
-    };
-    return conn.localAddrs.find(literal) ?? ctx.config.daemon.listen.find(literal);
-  }
-
-  function establishedSaFor(conn: ConnectionConfig): IkeSa | undefined {
-    return ctx.table.all().find((sa) => sa.conn?.name === conn.name && sa.state === 'established');
-  }
-
-  function createChild(sa: IkeSa, cfg: ChildConfig): Promise<InitiateResult> {
-    return new Promise((resolve) => {
-      void sa.run('create child', async () => {
-        sa.enqueue(
-          new CreateChildInitiator(sa, cfg, (r) =>
-            resolve(r.ok ? { ok: true, ikeSaId: sa.uniqueId, childSaId: r.child.uniqueId } : { ok: false, ikeSaId: sa.uniqueId, error: r.reason }),
-          ),
-        );
-        await sa.kick();
-      });
-    });
-  }
-
-  function initiateNew(conn: ConnectionConfig, children: readonly ChildConfig[]): Promise<InitiateResult> {
-    const remoteAddress = conn.remoteAddrs.find((a) => parseIp(a) !== undefined);
-    if (remoteAddress === undefined) {
-      return Promise.resolve({ ok: false, error: `connection ${conn.name} has no literal remote address to initiate to (remote_addrs)` });
-    }
-    const family = parseIp(remoteAddress)?.family ?? 4;
-    const localAddress = chooseLocalAddress(conn, family);
-    if (localAddress === undefined) {
-      return Promise.resolve({ ok: false, error: `connection ${conn.name}: set local_addrs (or daemon.listen) to a concrete IPv${family} address` });
-    }
-    let spiI = deps.rng.bytes(8);
-    while (spiI.every((b) => b === 0) || ctx.table.get(spiI) !== undefined) spiI = deps.rng.bytes(8);
-    const sa = new IkeSa(ctx, {
-      initiator: true,
-      spiI,
-      spiR: new Uint8Array(8),
-      local: { address: localAddress, port: ctx.config.daemon.port },
-      remote: { address: remoteAddress, port: conn.remotePort },
-      conn,
-    });
-    ctx.table.add(sa);
-    ctx.counters.inc('ike.initiated');
-    ctx.log('info', 'ike.initiate', { ...sa.logFields, children: children.map((c) => c.name) });
-    const [first, ...rest] = children;
-    return new Promise((resolve) => {
-      let settled = false;
-      const done = (r: InitiateResult): void => {
-        if (settled) return;
-        settled = true;
-        resolve(r);
-      };
-      sa.onClose((reason) => done({ ok: false, ikeSaId: sa.uniqueId, error: reason }));
-      const auth = new IkeAuthInitiator(sa, conn, first, (r) => {
-        if (!r.ok) {
-          done({ ok: false, ikeSaId: sa.uniqueId, error: r.reason ?? 'IKE_AUTH failed' });
-          return;
-        }
-        const childOk = r.child === undefined || r.child.ok;
-        if (!childOk && r.child !== undefined && !r.child.ok) {
-          done({ ok: false, ikeSaId: sa.uniqueId, error: r.child.reason });
-        }
-        // Remaining children go through CREATE_CHILD_SA on the new IKE SA (§1.3.1).
-        let pending = rest.length;
-        let firstChildId = r.child !== undefined && r.child.ok ? r.child.child.uniqueId : undefined;
-        if (pending === 0) done({ ok: true, ikeSaId: sa.uniqueId, ...(firstChildId !== undefined ? { childSaId: firstChildId } : {}) });
-        for (const cfg of rest) {
-          sa.enqueue(
-            new CreateChildInitiator(sa, cfg, (cr) => {
-              if (cr.ok) firstChildId ??= cr.child.uniqueId;
-              if (--pending === 0) done({ ok: true, ikeSaId: sa.uniqueId, ...(firstChildId !== undefined ? { childSaId: firstChildId } : {}) });
-            }),
-          );
-        }
-      });
-      const init = new IkeInitInitiator(sa, conn, (ok) => {
-        if (ok) sa.enqueue(auth);
-      });
-      sa.transition('connecting');
-      sa.enqueue(init);
-      void sa.run('initiate', () => sa.kick());
-    });
   }
 
   function findChild(uniqueId: number): ChildSa | undefined {
@@ -197,10 +121,10 @@ export function createEngine(deps: EngineDeps, config: KeywayConfig): Engine {
         const c = conn.children.find((x) => x.name === child);
         if (c === undefined) return { ok: false, error: `connection ${connection} has no child ${child}` };
         children = [c];
-        const existing = establishedSaFor(conn);
+        const existing = establishedSaFor(ctx, conn);
         if (existing !== undefined) return createChild(existing, c);
       }
-      return initiateNew(conn, children);
+      return automation.initiateWithRetries(conn, children, 'initiated by administrator');
     },
 
     async terminateIke(uniqueId: number): Promise<boolean> {
@@ -226,6 +150,32 @@ export function createEngine(deps: EngineDeps, config: KeywayConfig): Engine {
     loadConfig(next: KeywayConfig): void {
       ctx.config = next;
       ctx.log('info', 'config.loaded', { connections: next.connections.length, file: next.file });
+      void automation.applyStartActions();
+    },
+
+    async rekeyIke(uniqueId: number): Promise<boolean> {
+      const sa = ctx.table.byUniqueId(uniqueId);
+      if (sa === undefined || sa.state !== 'established') return false;
+      await sa.run('rekey (administrator)', () => startIkeRekey(sa, 'requested by administrator'));
+      return true;
+    },
+
+    async rekeyChild(uniqueId: number): Promise<boolean> {
+      const child = findChild(uniqueId);
+      if (child === undefined || child.state !== 'installed') return false;
+      await child.ikeSa.run('rekey child (administrator)', () => startChildRekey(child, 'requested by administrator'));
+      return true;
+    },
+
+    async reauthIke(uniqueId: number): Promise<boolean> {
+      const sa = ctx.table.byUniqueId(uniqueId);
+      if (sa === undefined || sa.state !== 'established') return false;
+      await sa.run('reauth (administrator)', () => startReauth(sa, 'requested by administrator'));
+      return true;
+    },
+
+    history(): readonly TeardownRecord[] {
+      return ctx.history.list();
     },
 
     async listSas(): Promise<readonly IkeSaInfo[]> {
@@ -256,6 +206,9 @@ export function createEngine(deps: EngineDeps, config: KeywayConfig): Engine {
     },
 
     async shutdown(): Promise<void> {
+      automation.stop();
+      unsubscribe();
+      await automation.untrapAll();
       const all = ctx.table.all();
       await Promise.all([...all.map((sa) => deleteIke(sa, 'daemon shutting down')), ctx.v1?.shutdown()]);
     },

@@ -26,16 +26,25 @@ import type { HeaderFields } from '../message/protect-v2.js';
 import { sealMessage } from '../message/protect-v2.js';
 import { encodeMessage } from '../wire/ikev2/message.js';
 
-export type IkeSaState = 'created' | 'connecting' | 'authenticating' | 'established' | 'deleting' | 'destroyed';
+export type IkeSaState = 'created' | 'connecting' | 'authenticating' | 'established' | 'rekeyed' | 'deleting' | 'destroyed';
 
 const EDGES: Readonly<Record<IkeSaState, readonly IkeSaState[]>> = {
-  created: ['connecting', 'destroyed'],
+  created: ['connecting', 'established', 'destroyed'],
   connecting: ['connecting', 'authenticating', 'destroyed'],
   authenticating: ['established', 'deleting', 'destroyed'],
-  established: ['deleting', 'destroyed'],
+  established: ['rekeyed', 'deleting', 'destroyed'],
+  // §2.18: replaced by a new IKE SA; only its delete is still expected
+  rekeyed: ['deleting', 'destroyed'],
   deleting: ['destroyed'],
   destroyed: [],
 };
+
+export interface LifetimeTimers {
+  rekey: TimerHandle | undefined;
+  reauth: TimerHandle | undefined;
+  expire: TimerHandle | undefined;
+  dpd: TimerHandle | undefined;
+}
 
 /** Result of one of our requests; 'retry' re-sends the (rebuilt) request with the same message ID. */
 export type ResponseOutcome = 'done' | 'retry';
@@ -109,6 +118,20 @@ export class IkeSa {
   generation = 0;
   closeReason: string | undefined;
   initKey: string | undefined;
+  /** clock ms of the last authenticated message from the peer (DPD, §2.4) */
+  lastInboundMs: number;
+  rekeyAtMs: number | undefined;
+  reauthAtMs: number | undefined;
+  expireAtMs: number | undefined;
+  readonly lifetimeTimers: LifetimeTimers = { rekey: undefined, reauth: undefined, expire: undefined, dpd: undefined };
+  /** our IKE SA rekey (CREATE_CHILD_SA with an IKE proposal) is under way */
+  ikeRekeying = false;
+  /** a reauthentication replacing this SA is under way */
+  reauthenticating = false;
+  /** we answered the peer's rekey of this IKE SA (collision detection, §2.8.2) */
+  peerRekey: { readonly sa: IkeSa; readonly ni: Uint8Array; readonly nr: Uint8Array } | undefined;
+  /** the peer stopped answering: dpd_action applies to the CHILD SAs */
+  deadPeer = false;
 
   // Message IDs (RFC 7296 §2.2): separate counters per direction.
   nextRequestId = 0;
@@ -140,6 +163,15 @@ export class IkeSa {
     this.remote = opts.remote;
     this.conn = opts.conn;
     this.createdAtMs = ctx.clock.nowMs();
+    this.lastInboundMs = this.createdAtMs;
+  }
+
+  cancelLifetimeTimers(): void {
+    for (const k of ['rekey', 'reauth', 'expire', 'dpd'] as const) {
+      const t = this.lifetimeTimers[k];
+      if (t) this.ctx.scheduler.cancel(t);
+      this.lifetimeTimers[k] = undefined;
+    }
   }
 
   /** The SPI we chose: it indexes the SA table. */
@@ -262,6 +294,8 @@ export class IkeSa {
     if (a.retransmits >= rt.tries) {
       this.active = undefined;
       const reason = `peer did not respond to ${a.exchange.name} (message ID ${a.messageId}) after ${rt.tries} retransmissions`;
+      // §2.4: an unanswered request means the peer is dead.
+      if (this.state === 'established' || this.state === 'rekeyed') this.deadPeer = true;
       a.exchange.onAbort(reason);
       this.ctx.fail({
         connection: this.connectionName || null,
@@ -400,14 +434,22 @@ export class IkeSa {
     if (this.state === 'destroyed') return;
     this.closeReason = reason;
     this.clearHalfOpenTimer();
+    this.cancelLifetimeTimers();
     if (this.keepaliveTimer) this.ctx.scheduler.cancel(this.keepaliveTimer);
     this.keepaliveTimer = undefined;
     if (this.active?.timer) this.ctx.scheduler.cancel(this.active.timer);
     const pending = [...(this.active ? [this.active.exchange] : []), ...this.queue];
     this.active = undefined;
     this.queue.length = 0;
+    const live = [...this.children.values()].filter((c) => c.isLive).map((c) => c.cfg);
     for (const child of [...this.children.values()]) child.remove(reason);
     this.transition('destroyed', reason);
+    this.ctx.history.add({ kind: 'ike', uniqueId: this.uniqueId, name: this.connectionName, reason });
+    // dpd_action for each CHILD SA that died with a dead peer (RFC-independent policy, like strongSwan).
+    if (this.deadPeer && this.conn !== undefined) {
+      this.ctx.counters.inc('dpd.peer.dead');
+      for (const cfg of new Set(live)) this.ctx.hooks.childClosed(cfg, this.conn, 'dpd');
+    }
     this.ctx.table.remove(this);
     this.ctx.counters.inc('ike.destroyed');
     this.ctx.log('info', 'ike.closed', { ...this.logFields, reason });

@@ -9,10 +9,9 @@ function iso(epochMs: number | undefined): string | null {
   return epochMs === undefined ? null : new Date(epochMs).toISOString();
 }
 
-function secondsUntil(sa: IkeSa, fromMs: number | undefined, afterSeconds: number): number | null {
-  if (fromMs === undefined || afterSeconds <= 0) return null;
-  const left = fromMs + afterSeconds * 1000 - sa.ctx.clock.nowMs();
-  return Math.max(0, Math.round(left / 1000));
+function secondsUntil(sa: IkeSa, atMs: number | undefined): number | null {
+  if (atMs === undefined) return null;
+  return Math.max(0, Math.round((atMs - sa.ctx.clock.nowMs()) / 1000));
 }
 
 async function childInfo(child: ChildSa): Promise<ChildSaInfo> {
@@ -40,8 +39,8 @@ async function childInfo(child: ChildSa): Promise<ChildSaInfo> {
     packetsIn: inC.packets,
     packetsOut: outC.packets,
     establishedAt: iso(child.establishedAtWall) ?? '',
-    rekeyIn: secondsUntil(child.ikeSa, child.establishedAtMs, cfg.rekeyTime),
-    expiresIn: secondsUntil(child.ikeSa, child.establishedAtMs, cfg.lifeTime),
+    rekeyIn: secondsUntil(child.ikeSa, child.rekeyAtMs),
+    expiresIn: secondsUntil(child.ikeSa, child.expireAtMs),
     generation: child.generation,
   };
 }
@@ -64,11 +63,12 @@ export async function ikeSaInfo(sa: IkeSa): Promise<IkeSaInfo> {
     natRemote: sa.natRemote,
     algorithms: sa.algorithms ?? { encryption: 'NONE' },
     establishedAt: iso(sa.establishedAtWall),
-    rekeyIn: conn ? secondsUntil(sa, sa.establishedAtMs, conn.rekeyTime) : null,
-    reauthIn: conn ? secondsUntil(sa, sa.establishedAtMs, conn.reauthTime) : null,
-    expiresIn: conn ? secondsUntil(sa, sa.establishedAtMs, Math.max(conn.rekeyTime, conn.reauthTime) + conn.overTime) : null,
+    rekeyIn: secondsUntil(sa, sa.rekeyAtMs),
+    reauthIn: secondsUntil(sa, sa.reauthAtMs),
+    expiresIn: secondsUntil(sa, sa.expireAtMs),
     generation: sa.generation,
     children,
+    recentTeardowns: sa.ctx.history.list(sa.connectionName).slice(-5),
   };
 }
 

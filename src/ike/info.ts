@@ -65,6 +65,8 @@ export interface IkeSaInfo {
   readonly expiresIn: number | null;
   readonly generation: number;
   readonly children: readonly ChildSaInfo[];
+  /** the last teardowns of this connection's SAs, oldest first (see `keyway history`) */
+  readonly recentTeardowns?: readonly { readonly at: string; readonly kind: 'ike' | 'child'; readonly uniqueId: number; readonly name: string; readonly reason: string }[];
 }
 
 export interface ConnectionInfo {

@@ -132,6 +132,7 @@ async function processMessage(sa: IkeSa, d: Datagram, h: IkeHeader): Promise<voi
   }
   // Authenticated: §2.23 lets the peer's address/port change behind a NAT, and the port float to 4500.
   followPeer(sa, d);
+  sa.lastInboundMs = ctx.clock.nowMs();
   const violation = checkRules(h.exchangeType, h.response, outer, inner);
   if (!h.response) sa.expectedPeerRequestId = h.messageId + 1;
   if (violation !== null) {

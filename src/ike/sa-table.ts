@@ -67,7 +67,9 @@ export class SaTable {
 
   halfOpenCount(): number {
     let n = 0;
-    for (const sa of this.byId.values()) if (!sa.isOriginalInitiator && sa.state !== 'established' && sa.state !== 'deleting') n++;
+    for (const sa of this.byId.values()) {
+      if (!sa.isOriginalInitiator && (sa.state === 'created' || sa.state === 'connecting' || sa.state === 'authenticating')) n++;
+    }
     return n;
   }
 

@@ -10,7 +10,8 @@ import { encrDescriptor, integDescriptor } from '../../crypto/registry.js';
 import { NotifyType, PayloadType, ProtocolId, nameOf } from '../../iana/ikev2.js';
 import { proposalsToWire, selectProposal, validateResponseProposal, type SelectedAlgorithms } from '../../policy/proposals.js';
 import { childCandidatesOf, selectChildConfig } from '../../policy/child-select.js';
-import { formatTs, resolveTs, tsFromWire, tsToWire, validateResponseTs, type TsRange } from '../../policy/ts.js';
+import { formatTs, resolveTs, tsListFromWire, tsToWire, validateResponseTs, type TsRange } from '../../policy/ts.js';
+import { scheduleChildLifetime } from '../lifecycle.js';
 import { formatIp } from '../../policy/ip.js';
 import { CryptoError, KeywayError } from '../../util/errors.js';
 import { createKeyExchange } from '../../crypto/ke/index.js';
@@ -38,14 +39,20 @@ export function childProposalSpecs(cfg: ChildConfig, withKe: boolean): ChildConf
   return withKe ? cfg.espProposals : cfg.espProposals.map((p) => ({ ...p, ke: [] }));
 }
 
+/** A rekey (§1.3.3) reuses the old CHILD SA's reqid and proposes its negotiated selectors (§2.9.2). */
+export interface RekeyOf {
+  readonly old: ChildSa;
+}
+
 /** Allocates our inbound SPI and builds the CHILD SA part of a request. */
-export async function prepareChildRequest(sa: IkeSa, cfg: ChildConfig, withKe: boolean): Promise<ChildRequest> {
-  const child = new ChildSa(sa.ctx, sa, cfg);
+export async function prepareChildRequest(sa: IkeSa, cfg: ChildConfig, withKe: boolean, rekey?: RekeyOf, reqid?: number): Promise<ChildRequest> {
+  const child = new ChildSa(sa.ctx, sa, cfg, rekey?.old.reqid ?? reqid ?? (sa.conn ? sa.ctx.trapReqid(sa.conn, cfg) : undefined));
   child.exchangeInitiator = true;
+  if (rekey !== undefined) child.generation = rekey.old.generation + 1;
   child.spiIn = await sa.ctx.dataplane.allocateSpi('esp', sa.remote.address, sa.local.address, child.reqid);
   const proposals = proposalsToWire(childProposalSpecs(cfg, withKe), 'esp', spiToBytes(child.spiIn));
-  const tsi = cfg.localTs.map((t) => resolveTs(t, sa.local.address));
-  const tsr = cfg.remoteTs.map((t) => resolveTs(t, sa.remote.address));
+  const tsi = rekey !== undefined && rekey.old.localRanges.length > 0 ? [...rekey.old.localRanges] : cfg.localTs.map((t) => resolveTs(t, sa.local.address));
+  const tsr = rekey !== undefined && rekey.old.remoteRanges.length > 0 ? [...rekey.old.remoteRanges] : cfg.remoteTs.map((t) => resolveTs(t, sa.remote.address));
   const payloads: Payload[] = [];
   if (cfg.mode === 'transport') payloads.push(notify(NotifyType.USE_TRANSPORT_MODE));
   payloads.push(
@@ -103,8 +110,8 @@ export async function completeChildAsInitiator(
   if ('error' in sel) return fail('proposal', `responder chose an invalid proposal: ${sel.error}`);
   const spiOut = bytesToSpi(proposal.spi);
   if (spiOut === undefined || spiOut === 0) return fail('proposal', 'responder sent an invalid ESP SPI');
-  const tsi = tsiP.selectors.map(tsFromWire);
-  const tsr = tsrP.selectors.map(tsFromWire);
+  const tsi = tsListFromWire(tsiP.selectors);
+  const tsr = tsListFromWire(tsrP.selectors);
   const tsCheck = validateResponseTs(req.tsi, tsi).ok && validateResponseTs(req.tsr, tsr).ok;
   if (!tsCheck) {
     return fail('ts', 'responder returned traffic selectors outside of what we proposed', {
@@ -119,7 +126,8 @@ export async function completeChildAsInitiator(
   const child = req.child;
   child.spiOut = spiOut;
   child.mode = transport ? 'transport' : 'tunnel';
-  await installChild(sa, child, sel, tsi, tsr, nonces);
+  child.nonces = { ni: nonces.ni, nr: nonces.nr };
+  await installChild(sa, child, sel, tsi, tsr, nonces, false);
   return { ok: true, child };
 }
 
@@ -132,7 +140,7 @@ export async function respondChild(
   sa: IkeSa,
   payloads: readonly Payload[],
   exchange: string,
-  opts: { ni: Uint8Array; nr: Uint8Array; inAuth: boolean; ke?: { group: number; data: Uint8Array } },
+  opts: { ni: Uint8Array; nr: Uint8Array; inAuth: boolean; ke?: { group: number; data: Uint8Array }; rekey?: RekeyOf },
 ): Promise<{ readonly payloads: Payload[]; readonly child?: ChildSa; readonly keResponse?: Payload }> {
   // Use the current definition of the SA's connection, so children added by a reload are found.
   const conn = sa.ctx.config.connections.find((c) => c.name === sa.conn?.name) ?? sa.conn;
@@ -142,9 +150,12 @@ export async function respondChild(
   if (conn === undefined || saP === undefined || tsiP === undefined || tsrP === undefined) {
     return { payloads: [notify(NotifyType.INVALID_SYNTAX)] };
   }
-  const tsi = tsiP.selectors.map(tsFromWire);
-  const tsr = tsrP.selectors.map(tsFromWire);
-  const pick = selectChildConfig(childCandidatesOf([conn]), tsi, tsr, { local: sa.local.address, remote: sa.remote.address });
+  // §3.13.1: selectors of types we do not know are skipped, not fatal.
+  const tsi = tsListFromWire(tsiP.selectors);
+  const tsr = tsListFromWire(tsrP.selectors);
+  // A rekey keeps the old CHILD SA's config (§1.3.3); otherwise pick by selectors (§2.9).
+  const candidates = opts.rekey !== undefined ? [{ connection: conn.name, child: opts.rekey.old.cfg }] : childCandidatesOf([conn]);
+  const pick = selectChildConfig(candidates, tsi, tsr, { local: sa.local.address, remote: sa.remote.address });
   if (!pick.ok) {
     sa.ctx.counters.inc('child.failed.ts');
     sa.ctx.fail({
@@ -187,13 +198,20 @@ export async function respondChild(
   if (spiOut === undefined || spiOut === 0 || sel.chosen.protocolId !== ProtocolId.ESP) {
     return { payloads: [notify(NotifyType.INVALID_SYNTAX)] };
   }
-  const child = new ChildSa(sa.ctx, sa, cfg);
+  const child = new ChildSa(sa.ctx, sa, cfg, opts.rekey?.old.reqid ?? sa.ctx.trapReqid(conn, cfg));
+  if (opts.rekey !== undefined) child.generation = opts.rekey.old.generation + 1;
+  child.nonces = { ni: opts.ni, nr: opts.nr };
   child.spiIn = await sa.ctx.dataplane.allocateSpi('esp', sa.remote.address, sa.local.address, child.reqid);
   child.spiOut = spiOut;
   const wantsTransport = findNotify(payloads, NotifyType.USE_TRANSPORT_MODE) !== undefined;
   child.mode = wantsTransport && cfg.mode === 'transport' ? 'transport' : 'tunnel';
   try {
-    await installChild(sa, child, sel.selected, pick.tsi, pick.tsr, { ni: opts.ni, nr: opts.nr, ...(shared ? { shared } : {}) });
+    // Responder of a rekey, or of a reauthentication's fresh CHILD SA: keep sending on the
+    // old SA until the peer deletes it (§2.8), so we never send on an SA it has not installed.
+    const predecessor = opts.rekey === undefined ? findPredecessor(sa, cfg) : undefined;
+    if (predecessor !== undefined) predecessor.successor = child;
+    const defer = opts.rekey !== undefined || predecessor !== undefined;
+    await installChild(sa, child, sel.selected, pick.tsi, pick.tsr, { ni: opts.ni, nr: opts.nr, ...(shared ? { shared } : {}) }, defer);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     childFail(sa, cfg, exchange, 'internal', `dataplane refused the CHILD SA: ${message}`, {});
@@ -208,6 +226,21 @@ export async function respondChild(
     { type: PayloadType.TSr, critical: false, selectors: pick.tsr.map(tsToWire) },
   );
   return { payloads: out, child, ...(keResponse ? { keResponse } : {}) };
+}
+
+/**
+ * A live CHILD SA of the same config and peer identity on another IKE SA:
+ * the peer is reauthenticating (make-before-break) and will delete it.
+ */
+function findPredecessor(sa: IkeSa, cfg: ChildConfig): ChildSa | undefined {
+  const rid = sa.remoteId;
+  if (rid === undefined) return undefined;
+  for (const other of sa.ctx.table.all()) {
+    if (other === sa || other.conn?.name !== sa.conn?.name || other.state !== 'established' || other.remoteId === undefined) continue;
+    if (other.remoteId.type !== rid.type || Buffer.compare(Buffer.from(other.remoteId.data), Buffer.from(rid.data)) !== 0) continue;
+    for (const c of other.children.values()) if (c.cfg.name === cfg.name && c.isLive && c.successor === undefined) return c;
+  }
+  return undefined;
 }
 
 function selector(r: TsRange): Selector {
@@ -233,6 +266,7 @@ async function installChild(
   tsi: readonly TsRange[],
   tsr: readonly TsRange[],
   nonces: { ni: Uint8Array; nr: Uint8Array; shared?: Uint8Array },
+  deferOutbound: boolean,
 ): Promise<void> {
   const prf = sa.prf;
   const keys = sa.keys;
@@ -258,6 +292,8 @@ async function installChild(
   const remoteTs = weInitiated ? tsr : tsi;
   child.localTs = localTs.map(formatTs);
   child.remoteTs = remoteTs.map(formatTs);
+  child.localRanges = localTs;
+  child.remoteRanges = remoteTs;
   child.encap = sa.natLocal || sa.natRemote;
   child.algorithms = ikeAlgorithmInfo({ ...sel, esn: sel.esn ?? false });
   const cfg = child.cfg;
@@ -316,6 +352,7 @@ async function installChild(
       encrKey: s.keys.encrKey, integId: s.keys.integId, integKey: s.keys.integKey,
     });
   }
-  await child.install(sas, policies);
+  await child.install(sas, policies, deferOutbound);
+  scheduleChildLifetime(child);
 }
 

@@ -16,6 +16,8 @@ import type { Payload } from '../../wire/ikev2/types.js';
 import type { IkeSa, RequestExchange, ResponseOutcome } from '../ike-sa.js';
 import { completeChildAsInitiator, prepareChildRequest, respondChild, type ChildOutcome, type ChildRequest } from './child-negotiation.js';
 import { findNotify, findPayload, notify } from './payloads.js';
+import { handleChildRekeyRequest } from './child-rekey.js';
+import { handleIkeRekeyRequest } from './ike-rekey.js';
 
 const NONCE_LENGTH = 32;
 
@@ -116,17 +118,19 @@ export async function handleCreateChildRequest(sa: IkeSa, payloads: readonly Pay
     return;
   }
   if (saP.proposals.some((p) => p.protocolId === ProtocolId.IKE)) {
-    // IKE SA rekeying (§1.3.2) arrives with the lifecycle work; until then refuse cleanly.
-    sa.ctx.counters.inc('ike.rekey.refused');
-    sa.sendResponse(ExchangeType.CREATE_CHILD_SA, messageId, [notify(NotifyType.NO_PROPOSAL_CHOSEN)]);
+    await handleIkeRekeyRequest(sa, payloads, messageId, nonce.data);
     return;
   }
-  if (sa.state !== 'established') {
+  if (findNotify(payloads, NotifyType.REKEY_SA) !== undefined) {
+    await handleChildRekeyRequest(sa, payloads, messageId, nonce.data);
+    return;
+  }
+  // §2.25.2: no new CHILD SAs while the IKE SA is being rekeyed or closed.
+  if (sa.state !== 'established' || sa.ikeRekeying) {
+    sa.ctx.counters.inc('child.create.temporary_failure.sent');
     sa.sendResponse(ExchangeType.CREATE_CHILD_SA, messageId, [notify(NotifyType.TEMPORARY_FAILURE)]);
     return;
   }
-  // A CHILD SA rekey (N(REKEY_SA), §1.3.3) is negotiated exactly like a new
-  // CHILD SA; the peer then deletes the old one.
   const ke = findPayload(payloads, PayloadType.KE);
   const nr = sa.ctx.rng.bytes(NONCE_LENGTH);
   const r = await respondChild(sa, payloads, 'CREATE_CHILD_SA', {
@@ -147,7 +151,5 @@ export async function handleCreateChildRequest(sa: IkeSa, payloads: readonly Pay
       if (r.keResponse) out.push(r.keResponse);
     }
   }
-  const rekey = findNotify(payloads, NotifyType.REKEY_SA);
-  if (rekey !== undefined) sa.ctx.counters.inc('child.rekey.responded');
   sa.sendResponse(ExchangeType.CREATE_CHILD_SA, messageId, out);
 }

@@ -5,7 +5,8 @@
 import { createPrf } from '../../crypto/prf.js';
 import { createSkCipher } from '../../crypto/protect.js';
 import { encrDescriptor, integDescriptor, keDescriptor, prfDescriptor } from '../../crypto/registry.js';
-import { deriveIkeSaKeys } from '../../crypto/keymat-v2.js';
+import { deriveIkeSaKeys, deriveRekeyedIkeSaKeys } from '../../crypto/keymat-v2.js';
+import type { Prf } from '../../crypto/prf.js';
 import type { SelectedAlgorithms } from '../../policy/proposals.js';
 import { KeywayError } from '../../util/errors.js';
 import type { AlgorithmInfo } from '../info.js';
@@ -30,13 +31,19 @@ export function ikeAlgorithmInfo(sel: SelectedAlgorithms): AlgorithmInfo {
  *   SKEYSEED = prf(Ni | Nr, g^ir)
  *   {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr)
  */
-export function establishIkeKeys(sa: IkeSa, sel: SelectedAlgorithms, sharedSecret: Uint8Array): void {
+export function establishIkeKeys(
+  sa: IkeSa,
+  sel: SelectedAlgorithms,
+  sharedSecret: Uint8Array,
+  /** §2.18 rekey: SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr) with the old SA's PRF */
+  rekeyFrom?: { readonly prf: Prf; readonly skD: Uint8Array },
+): void {
   if (sel.prfId === undefined) throw new KeywayError('IKE_NO_PRF', 'IKE proposal without PRF');
   const prf = createPrf(sel.prfId);
   const encr = encrDescriptor(sel.encrId, sel.encrKeyBits);
   if (encr === undefined) throw new KeywayError('IKE_BAD_ENCR', `unsupported encryption ${sel.encrId}`);
   const integ = sel.integId !== undefined && sel.integId !== 0 ? integDescriptor(sel.integId) : undefined;
-  const k = deriveIkeSaKeys({
+  const input = {
     prf,
     sharedSecret,
     ni: sa.ni,
@@ -45,7 +52,8 @@ export function establishIkeKeys(sa: IkeSa, sel: SelectedAlgorithms, sharedSecre
     spiR: sa.spiR,
     encrKeyLength: encr.keyLength,
     integKeyLength: integ?.keyLength ?? 0,
-  });
+  };
+  const k = rekeyFrom === undefined ? deriveIkeSaKeys(input) : deriveRekeyedIkeSaKeys({ ...input, oldPrf: rekeyFrom.prf, oldSkD: rekeyFrom.skD });
   const suite = { encrId: sel.encrId, encrKeyBits: encr.keyBits, integId: sel.integId ?? 0 };
   const iCipher = createSkCipher(suite, k.skEi, k.skAi, sa.ctx.rng);
   const rCipher = createSkCipher(suite, k.skEr, k.skAr, sa.ctx.rng);

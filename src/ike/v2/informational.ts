@@ -79,9 +79,14 @@ export class DeleteChildInitiator implements RequestExchange {
 
 /** An empty INFORMATIONAL request: "are you alive?" (§1.4). */
 export class LivenessInitiator implements RequestExchange {
-  readonly name = 'INFORMATIONAL(liveness)';
+  readonly name: string;
   readonly exchangeType = ExchangeType.INFORMATIONAL;
-  constructor(private readonly onDone: (alive: boolean) => void) {}
+  constructor(
+    private readonly onDone: (alive: boolean) => void,
+    dpd = false,
+  ) {
+    this.name = dpd ? 'INFORMATIONAL(DPD)' : 'INFORMATIONAL(liveness)';
+  }
   build(): Promise<Payload[]> {
     return Promise.resolve([]);
   }
@@ -120,14 +125,19 @@ export function handleInformationalRequest(sa: IkeSa, payloads: readonly Payload
         continue;
       }
       ourSpis.push(spiToBytes(child.spiIn));
-      child.remove('deleted by peer');
+      // A delete that is not the end of a rekey closes the tunnel: close_action applies.
+      const closedForGood = child.isLive && sa.conn !== undefined;
+      child.remove(child.state === 'rekeyed' ? 'replaced by rekey, deleted by peer' : 'deleted by peer');
+      if (closedForGood && sa.conn !== undefined) ctx.hooks.childClosed(child.cfg, sa.conn, 'peer');
     }
   }
   if (deleteIke) {
     // §1.4.1: the response to an IKE SA delete is empty; then the SA is gone.
+    const live = sa.state === 'established' ? [...new Set([...sa.children.values()].filter((c) => c.isLive).map((c) => c.cfg))] : [];
     sa.transition('deleting', 'deleted by peer');
     sa.sendResponse(ExchangeType.INFORMATIONAL, messageId, []);
-    sa.destroy('deleted by peer');
+    sa.destroy(sa.state === 'rekeyed' ? 'replaced by rekey, deleted by peer' : 'deleted by peer');
+    if (sa.conn !== undefined) for (const cfg of live) ctx.hooks.childClosed(cfg, sa.conn, 'peer');
     return;
   }
   if (ourSpis.length > 0) {

@@ -1,3 +1,4 @@
+import type { TeardownRecord } from '../../../src/ike/history.js';
 /**
  * A scripted EngineApi for control-server and CLI tests, with fixed info
  * objects (no real engine, no timers).
@@ -99,6 +100,19 @@ export const SAMPLE_FAILURE: FailureRecord = {
 };
 
 export class FakeEngine implements EngineApi {
+  rekeyIke(id: number): Promise<boolean> {
+    return Promise.resolve(id === 1);
+  }
+  rekeyChild(id: number): Promise<boolean> {
+    return Promise.resolve(id === 2);
+  }
+  reauthIke(id: number): Promise<boolean> {
+    return Promise.resolve(id === 1);
+  }
+  history(): readonly TeardownRecord[] {
+    return [{ at: '2026-11-23T12:00:00.000Z', kind: 'child', uniqueId: 7, name: 'net/net', reason: 'deleted by peer' }];
+  }
+
   readonly calls: string[] = [];
   /** when set, initiate() never resolves (timeout tests) */
   hangInitiate = false;
