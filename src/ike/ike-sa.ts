@@ -130,6 +130,8 @@ export class IkeSa {
   reauthenticating = false;
   /** we answered the peer's rekey of this IKE SA (collision detection, §2.8.2) */
   peerRekey: { readonly sa: IkeSa; readonly ni: Uint8Array; readonly nr: Uint8Array } | undefined;
+  /** the peer deleted this SA while our rekey of it was in flight (§2.25.2) */
+  peerDeleted = false;
   /** the peer stopped answering: dpd_action applies to the CHILD SAs */
   deadPeer = false;
 

@@ -67,6 +67,13 @@ export interface IkeSaInfo {
   readonly children: readonly ChildSaInfo[];
   /** the last teardowns of this connection's SAs, oldest first (see `keyway history`) */
   readonly recentTeardowns?: readonly { readonly at: string; readonly kind: 'ike' | 'child'; readonly uniqueId: number; readonly name: string; readonly reason: string }[];
+  /** IKEv1 only: phase 1 mode ('main' | 'aggressive') */
+  readonly mode?: string;
+  /** authentication methods used by each side, e.g. 'psk' */
+  readonly localAuth?: string;
+  readonly remoteAuth?: string;
+  /** negotiated IKE SA lifetime in seconds (IKEv1 negotiates it, RFC 2409 §4.5) */
+  readonly lifetime?: number;
 }
 
 export interface ConnectionInfo {

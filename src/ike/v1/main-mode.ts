@@ -17,8 +17,8 @@ import { idToString, IdMatch, matchIdentity } from '../../policy/ids.js';
 import { p1Transform, parseP1Transform, phase1Choices, selectPhase1 } from '../../policy/v1-proposals.js';
 import { bytesEqual } from '../../util/bytes.js';
 import { CryptoError } from '../../util/errors.js';
-import { allV1, encodeV1Chain, findV1 } from '../../wire/ikev1/chain.js';
-import type { IsakmpPayload, PayloadEntry, SaPayload } from '../../wire/ikev1/types.js';
+import { allV1, encodeV1Chain, findV1, findV1Entry } from '../../wire/ikev1/chain.js';
+import type { IdPayload, IsakmpPayload, PayloadEntry, SaPayload } from '../../wire/ikev1/types.js';
 import { encodeV1PayloadBody } from '../../wire/ikev1/payloads.js';
 import { idPayload, localIdentity, pskFor } from './identity.js';
 import { detectNat, natdHashV1, VID_DPD, VID_RFC3947 } from './natt.js';
@@ -118,9 +118,9 @@ export function startMainMode(sa: V1Sa): void {
 
 /** Responder, MM1 -> MM2. Returns false (and reports) when no transform is acceptable. */
 export function answerMainMode1(sa: V1Sa, entries: readonly PayloadEntry[]): boolean {
-  const saEntry = entries.find((e) => e.payload.type === V1Payload.SA);
-  const offered = saEntry?.payload.type === V1Payload.SA ? saEntry.payload : undefined;
-  if (saEntry === undefined || offered === undefined || offered.doi !== Doi.IPSEC) {
+  const found = findV1Entry(entries, V1Payload.SA);
+  const offered = found?.payload;
+  if (found === undefined || offered === undefined || offered.doi !== Doi.IPSEC) {
     sa.ctx.counters.inc('v1.rx.drop.mm1');
     return false;
   }
@@ -139,7 +139,7 @@ export function answerMainMode1(sa: V1Sa, entries: readonly PayloadEntry[]): boo
   const life = sel.choice.lifeSeconds > 0 && mine > 0 ? Math.min(sel.choice.lifeSeconds, mine) : Math.max(sel.choice.lifeSeconds, mine);
   sa.p1.choice = { ...sel.choice, lifeSeconds: life };
   adoptChoice(sa, sa.p1.choice);
-  sa.material.saiB = saEntry.body.slice();
+  sa.material.saiB = found.entry.body.slice();
   readVids(sa, entries);
   const reply: SaPayload = { ...offered, proposals: [{ ...(offered.proposals.find((p) => p.transforms.includes(sel.transform)) ?? offered.proposals[0] ?? { number: 1, protocolId: 1, spi: new Uint8Array(0), transforms: [] }), transforms: [sel.transform] }] };
   sa.send(MM, 0, [reply, ...(sa.natt ? vendorIds() : [{ type: V1Payload.VID, data: VID_DPD }])], { encrypt: false, awaitReply: true, onTimeout: onPhase1Timeout(sa) });
@@ -194,9 +194,9 @@ export function handleMainMode(sa: V1Sa, entries: readonly PayloadEntry[], rawIn
     }
     case 'mm-auth-sent': {
       // MM6
-      const idEntry = entries.find((e) => e.payload.type === V1Payload.ID);
+      const idEntry = findV1Entry(entries, V1Payload.ID);
       const hash = findV1(entries, V1Payload.HASH);
-      if (idEntry === undefined || idEntry.payload.type !== V1Payload.ID || hash === undefined) {
+      if (idEntry === undefined || hash === undefined) {
         ctx.counters.inc('v1.rx.drop.mm6');
         return;
       }
@@ -255,10 +255,10 @@ function mm3Responder(sa: V1Sa, entries: readonly PayloadEntry[]): void {
 }
 
 function mm5Responder(sa: V1Sa, entries: readonly PayloadEntry[]): void {
-  const idEntry = entries.find((e) => e.payload.type === V1Payload.ID);
+  const idEntry = findV1Entry(entries, V1Payload.ID);
   const hash = findV1(entries, V1Payload.HASH);
   const conn = sa.conn;
-  if (idEntry === undefined || idEntry.payload.type !== V1Payload.ID || hash === undefined || conn === undefined) {
+  if (idEntry === undefined || hash === undefined || conn === undefined) {
     sa.ctx.counters.inc('v1.rx.drop.mm5');
     return;
   }
@@ -274,12 +274,11 @@ function mm5Responder(sa: V1Sa, entries: readonly PayloadEntry[]): void {
 }
 
 /** Checks HASH_I/HASH_R (constant time) and the peer's identity against the connection. */
-function verifyPeer(sa: V1Sa, who: 'I' | 'R', idEntry: PayloadEntry, received: Uint8Array): boolean {
-  if (idEntry.payload.type !== V1Payload.ID) return false;
+function verifyPeer(sa: V1Sa, who: 'I' | 'R', idEntry: { entry: PayloadEntry; payload: IdPayload }, received: Uint8Array): boolean {
   const id = idEntry.payload;
   const text = idToString(id.idType, id.data);
   sa.remoteIdText = text;
-  const expected = authHash(sa, who, idEntry.body);
+  const expected = authHash(sa, who, idEntry.entry.body);
   if (!hashEqual(expected, received)) {
     // RFC 2409 §5.4: a wrong HASH means a different pre-shared key
     v1Fail(sa, 'auth', 'Main Mode', `HASH_${who} from ${text} does not verify (pre-shared key mismatch?)`, { id: text });

@@ -28,6 +28,7 @@ import type { Endpoint, TimerHandle } from '../ports.js';
 import type { KeyExchange } from '../../crypto/ke/index.js';
 import type { P1Choice } from '../../policy/v1-proposals.js';
 import type { V1Child } from './v1-child.js';
+import type { QuickState } from './quick-mode.js';
 
 export type V1SaState = 'mm-sa-sent' | 'mm-ke-sent' | 'mm-auth-sent' | 'established' | 'deleting' | 'destroyed';
 
@@ -93,6 +94,8 @@ export class V1Sa {
   localIdText = '';
   remoteIdText = '';
   readonly children = new Map<number, V1Child>();
+  /** Quick Mode exchanges in progress, by message ID */
+  readonly quick = new Map<number, QuickState>();
   establishedAtMs: number | undefined;
   establishedAtWall: number | undefined;
   closeReason: string | undefined;
@@ -283,6 +286,11 @@ export class V1Sa {
     if (this.lifeTimer !== undefined) this.ctx.scheduler.cancel(this.lifeTimer);
     this.lifeTimer = undefined;
     for (const c of [...this.children.values()]) c.remove(reason);
+    for (const q of this.quick.values()) {
+      q.child.remove(reason);
+      q.done({ ok: false, reason });
+    }
+    this.quick.clear();
     this.p1.psk?.fill(0);
     this.p1 = { ke: undefined, offered: [], choice: undefined, psk: undefined };
     this.transition('destroyed', reason);

@@ -83,6 +83,8 @@ export async function completeChildAsInitiator(
   payloads: readonly Payload[],
   exchange: string,
   nonces: { ni: Uint8Array; nr: Uint8Array; shared?: Uint8Array },
+  /** install without the outbound SA (a rekey collision we already know we lose, §2.8.1) */
+  deferOutbound = false,
 ): Promise<ChildOutcome> {
   const cfg = req.child.cfg;
   const fail = (kind: 'proposal' | 'ts' | 'peer-notify' | 'internal', message: string, detail: Record<string, unknown> = {}): ChildOutcome => {
@@ -127,7 +129,7 @@ export async function completeChildAsInitiator(
   child.spiOut = spiOut;
   child.mode = transport ? 'transport' : 'tunnel';
   child.nonces = { ni: nonces.ni, nr: nonces.nr };
-  await installChild(sa, child, sel, tsi, tsr, nonces, false);
+  await installChild(sa, child, sel, tsi, tsr, nonces, deferOutbound);
   return { ok: true, child };
 }
 

@@ -109,6 +109,13 @@ export class ChildRekeyInitiator implements RequestExchange {
     if (findNotify(payloads, NotifyType.TEMPORARY_FAILURE) !== undefined) {
       sa.ctx.counters.inc('child.rekey.temporary_failure');
       fail('peer answered TEMPORARY_FAILURE');
+      if (old.state === 'rekeying' && old.peerRekey !== undefined && old.peerRekey.child.isLive) {
+        // The peer completed its own rekey of this SA first (we answered it): its SA
+        // takes over when the peer deletes the old one.
+        old.state = 'rekeyed';
+        old.successor = old.peerRekey.child;
+        return 'done';
+      }
       if (old.state === 'rekeying') this.retryLater('peer answered TEMPORARY_FAILURE');
       return 'done';
     }
@@ -144,7 +151,10 @@ export class ChildRekeyInitiator implements RequestExchange {
     }
     const nonce = findPayload(payloads, PayloadType.NONCE);
     const nr = nonce?.data ?? new Uint8Array(0);
-    const r = await completeChildAsInitiator(sa, req, payloads, 'CREATE_CHILD_SA(rekey)', { ni: this.ni, nr, ...(shared ? { shared } : {}) });
+    // If the peer's rekey of the same SA already won (§2.8.1), never send on ours.
+    const theirs = old.peerRekey;
+    const losing = theirs !== undefined && theirs.child.isLive && losesCollision({ ni: this.ni, nr }, theirs.nonces);
+    const r = await completeChildAsInitiator(sa, req, payloads, 'CREATE_CHILD_SA(rekey)', { ni: this.ni, nr, ...(shared ? { shared } : {}) }, losing);
     if (!r.ok) {
       if (old.state === 'rekeying') this.retryLater(r.reason);
       return 'done';
@@ -229,11 +239,11 @@ export async function handleChildRekeyRequest(sa: IkeSa, payloads: readonly Payl
     return;
   }
   old.peerRekey = { child: r.child, nonces: { ni, nr } };
-  if (old.state === 'installed') {
-    // No collision: the peer will delete the old SA; the new one takes over then.
-    old.state = 'rekeyed';
-    old.successor = r.child;
-  }
+  // The peer's SA takes over when the peer deletes the old one. During a
+  // collision this is provisional: resolveChildRekey() decides (§2.8.1), and
+  // if our own rekey fails (e.g. TEMPORARY_FAILURE) it stands.
+  old.successor = r.child;
+  if (old.state === 'installed') old.state = 'rekeyed';
   sa.ctx.counters.inc('child.rekey.responded');
   const out: Payload[] = [];
   for (const p of r.payloads) {

@@ -66,7 +66,7 @@ function createSuccessor(old: IkeSa, weInitiated: boolean, spiI: Uint8Array, spi
 }
 
 /** §2.18: "the CHILD SAs ... are moved to the new IKE SA". */
-function moveChildren(from: IkeSa, to: IkeSa): void {
+export function moveChildren(from: IkeSa, to: IkeSa): void {
   for (const child of [...from.children.values()]) {
     from.children.delete(child.uniqueId);
     child.ikeSa = to;
@@ -126,12 +126,21 @@ export class IkeRekeyInitiator implements RequestExchange {
     await Promise.resolve();
     const sa = this.sa;
     const ctx = sa.ctx;
+    if (sa.peerDeleted) return this.afterPeerDeleted(payloads);
     if (sa.state !== 'established') {
       sa.ikeRekeying = false;
       return 'done';
     }
     if (findNotify(payloads, NotifyType.TEMPORARY_FAILURE) !== undefined) {
       ctx.counters.inc('ike.rekey.temporary_failure');
+      const theirs = sa.peerRekey;
+      if (theirs !== undefined && theirs.sa.state === 'established') {
+        // The peer completed its own rekey first (we answered it): its new IKE SA stands.
+        sa.ikeRekeying = false;
+        moveChildren(sa, theirs.sa);
+        sa.transition('rekeyed');
+        return 'done';
+      }
       this.retryLater('peer answered TEMPORARY_FAILURE');
       return 'done';
     }
@@ -194,8 +203,44 @@ export class IkeRekeyInitiator implements RequestExchange {
     return 'done';
   }
 
+  /**
+   * The peer deleted the old IKE SA while our rekey was in flight. If it
+   * answered our rekey, the new IKE SA exists on its side: with a collision we
+   * lost (the peer deletes the old SA only as winner) and delete ours;
+   * without one, ours carries the CHILD SAs on.
+   */
+  private async afterPeerDeleted(payloads: readonly Payload[]): Promise<ResponseOutcome> {
+    const sa = this.sa;
+    sa.ikeRekeying = false;
+    const saP = findPayload(payloads, PayloadType.SA);
+    const keP = findPayload(payloads, PayloadType.KE);
+    const nonce = findPayload(payloads, PayloadType.NONCE);
+    const proposal = saP?.proposals[0];
+    if (proposal !== undefined && keP !== undefined && nonce !== undefined && this.ke !== undefined && proposal.spi.length === 8) {
+      const sel = validateResponseProposal(this.sent, proposal);
+      let shared: Uint8Array | undefined;
+      try {
+        shared = this.ke.computeSharedSecret(keP.data);
+      } catch (e) {
+        if (!(e instanceof CryptoError)) throw e;
+      }
+      if (!('error' in sel) && shared !== undefined) {
+        const ours = createSuccessor(sa, true, this.spi, proposal.spi, this.ni, nonce.data, sel, shared);
+        if (sa.peerRekey !== undefined) {
+          ours.enqueue(new DeleteIkeInitiator(ours, 'redundant IKE SA after a rekey collision (§2.8.2)', () => undefined));
+          await ours.kick();
+        } else {
+          moveChildren(sa, ours);
+        }
+      }
+    }
+    sa.destroy('deleted by peer');
+    return 'done';
+  }
+
   onAbort(): void {
     this.sa.ikeRekeying = false;
+    if (this.sa.peerDeleted) this.sa.destroy('deleted by peer');
   }
 }
 

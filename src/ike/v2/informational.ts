@@ -10,6 +10,7 @@ import type { DeletePayload, Payload } from '../../wire/ikev2/types.js';
 import type { ChildSa } from '../child-sa.js';
 import type { IkeSa, RequestExchange, ResponseOutcome } from '../ike-sa.js';
 import { describeNotify } from './notify-text.js';
+import { moveChildren } from './ike-rekey.js';
 import { bytesToSpi, spiToBytes } from './payloads.js';
 
 /** Deletes the whole IKE SA, telling the peer first (§1.4.1). */
@@ -130,6 +131,27 @@ export function handleInformationalRequest(sa: IkeSa, payloads: readonly Payload
       child.remove(child.state === 'rekeyed' ? 'replaced by rekey, deleted by peer' : 'deleted by peer');
       if (closedForGood && sa.conn !== undefined) ctx.hooks.childClosed(child.cfg, sa.conn, 'peer');
     }
+  }
+  if (deleteIke && sa.ikeRekeying && sa.state === 'established') {
+    // §2.25.2: "reply as usual, and forget about its own rekeying request" - but keep
+    // the SA until our rekey request is answered, so a new IKE SA the peer created
+    // for it is not orphaned (IkeRekeyInitiator finishes the job).
+    const theirs = sa.peerRekey;
+    if (theirs !== undefined && theirs.sa.state === 'established') moveChildren(sa, theirs.sa);
+    sa.peerDeleted = true;
+    sa.transition('deleting', 'deleted by peer during our rekey');
+    sa.sendResponse(ExchangeType.INFORMATIONAL, messageId, []);
+    // The peer may have dropped our request with the SA: wait one retransmission interval at most.
+    const waitMs = ctx.config.daemon.retransmit.timeout * 1000;
+    ctx.scheduler.at(ctx.clock.nowMs() + waitMs, () => {
+      void sa.run('rekey answer wait', () => sa.destroy('deleted by peer'));
+    });
+    return;
+  }
+  if (deleteIke && sa.peerRekey !== undefined && sa.peerRekey.sa.state === 'established' && sa.children.size > 0) {
+    // The peer rekeyed this IKE SA (we answered) and now deletes the old one: its CHILD SAs live on.
+    moveChildren(sa, sa.peerRekey.sa);
+    if (sa.state === 'established') sa.transition('rekeyed');
   }
   if (deleteIke) {
     // §1.4.1: the response to an IKE SA delete is empty; then the SA is gone.
