@@ -131,16 +131,21 @@ export function startReauth(sa: IkeSa, why: string): void {
  * dpd_delay, send an empty INFORMATIONAL; the retransmission schedule is the
  * timeout, after which the SA is destroyed and dpd_action applies.
  */
-export function armDpd(sa: IkeSa): void {
+export function armDpd(sa: IkeSa, notBefore = 0): void {
   const delay = (sa.conn?.dpdDelay ?? 0) * 1000;
   if (delay <= 0) return;
   if (sa.lifetimeTimers.dpd) sa.ctx.scheduler.cancel(sa.lifetimeTimers.dpd);
-  const due = sa.lastInboundMs + delay;
-  sa.lifetimeTimers.dpd = sa.ctx.scheduler.at(Math.max(due, sa.ctx.clock.nowMs()), () => {
+  const due = Math.max(sa.lastInboundMs + delay, notBefore, sa.ctx.clock.nowMs());
+  sa.lifetimeTimers.dpd = sa.ctx.scheduler.at(due, () => {
     sa.lifetimeTimers.dpd = undefined;
     void sa.run('dpd timer', async () => {
       if (sa.state !== 'established') return;
-      if (sa.ctx.clock.nowMs() - sa.lastInboundMs < delay || sa.busy) {
+      if (sa.busy) {
+        // an exchange is under way: its own retransmissions already test the peer
+        armDpd(sa, sa.ctx.clock.nowMs() + delay);
+        return;
+      }
+      if (sa.lastInboundMs + delay > sa.ctx.clock.nowMs()) {
         armDpd(sa);
         return;
       }

@@ -25,7 +25,13 @@ async function drain(pair: Pair, onStep?: () => void): Promise<void> {
 
 /** Runs timers and the network until the fake clock reaches `targetMs`. */
 export async function runUntil(pair: Pair, targetMs: number, onStep?: () => void): Promise<void> {
+  let stuck = 0;
+  let lastNow = -1;
   for (;;) {
+    // a timer that keeps re-arming itself at the same instant is a livelock bug
+    stuck = pair.clock.nowMs() === lastNow ? stuck + 1 : 0;
+    lastNow = pair.clock.nowMs();
+    if (stuck > 10_000) throw new Error(`livelock: timers keep firing at t=${lastNow} ms`);
     await drain(pair, onStep);
     const now = pair.clock.nowMs();
     const next = pair.clock.nextAt();

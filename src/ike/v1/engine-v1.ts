@@ -27,6 +27,7 @@ import { deleteIsakmpSa, handleInformational, sendChildDelete } from './informat
 import { answerMainMode1, handleMainMode, startMainMode } from './main-mode.js';
 import { handleQuickMode, startQuickMode, type QuickResult } from './quick-mode.js';
 import { v1SaInfo } from './v1-info.js';
+import { v1Fail } from './report.js';
 import { V1Sa } from './v1-sa.js';
 
 export const createV1Engine: V1EngineFactory = (ctx: EngineContext): V1Engine => {
@@ -113,6 +114,11 @@ export const createV1Engine: V1EngineFactory = (ctx: EngineContext): V1Engine =>
     } catch (e) {
       if (!(e instanceof WireError) && !(e instanceof CryptoError)) throw e;
       ctx.counters.inc('v1.rx.drop.decrypt');
+      // RFC 2409 §5.4: with PSKs, MM5/MM6 that do not decrypt mean the keys differ
+      if (mid === 0 && (sa.state === 'mm-auth-sent' || (sa.state === 'mm-ke-sent' && !sa.initiator))) {
+        v1Fail(sa, 'auth', 'Main Mode', 'cannot decrypt the identity message: pre-shared key mismatch?', {});
+        sa.destroy('authentication failed');
+      }
       return undefined;
     }
   }

@@ -41,12 +41,17 @@ const EDGES: Readonly<Record<V1SaState, readonly V1SaState[]>> = {
   destroyed: [],
 };
 
+/** Our own policy: a duplicate within this time of our last send is ignored. */
+const DUPLICATE_RESEND_MS = 1000;
+
 /** Per message ID: what we sent last, what we received last, retransmission. */
 interface ExchangeState {
   lastSent: Uint8Array | undefined;
   lastReceived: Uint8Array | undefined;
   timer: TimerHandle | undefined;
   tries: number;
+  /** clock ms of our last transmission (rate-limits resends triggered by duplicates) */
+  sentAtMs: number;
   /** called when retransmissions are exhausted */
   onTimeout: ((reason: string) => void) | undefined;
 }
@@ -171,7 +176,7 @@ export class V1Sa {
   private exchange(mid: number): ExchangeState {
     let x = this.exchanges.get(mid);
     if (x === undefined) {
-      x = { lastSent: undefined, lastReceived: undefined, timer: undefined, tries: 0, onTimeout: undefined };
+      x = { lastSent: undefined, lastReceived: undefined, timer: undefined, tries: 0, sentAtMs: 0, onTimeout: undefined };
       this.exchanges.set(mid, x);
     }
     return x;
@@ -216,6 +221,7 @@ export class V1Sa {
   private transmit(mid: number, x: ExchangeState, awaitReply: boolean): void {
     if (x.lastSent === undefined) return;
     this.ctx.transport.send({ local: this.local, remote: this.remote, bytes: x.lastSent });
+    x.sentAtMs = this.ctx.clock.nowMs();
     this.ctx.counters.inc(x.tries === 0 ? 'v1.tx' : 'v1.tx.retransmit');
     if (!awaitReply) return;
     const rt = this.ctx.config.daemon.retransmit;
@@ -254,9 +260,14 @@ export class V1Sa {
     const x = this.exchanges.get(mid);
     if (x?.lastReceived === undefined || !bytesEqual(x.lastReceived, bytes)) return false;
     this.ctx.counters.inc('v1.rx.duplicate');
-    if (x.lastSent !== undefined) {
+    // A network that duplicates packets would otherwise make both sides echo
+    // each other forever: resend at most once per DUPLICATE_RESEND_MS.
+    if (x.lastSent !== undefined && this.ctx.clock.nowMs() - x.sentAtMs >= DUPLICATE_RESEND_MS) {
       this.ctx.transport.send({ local: this.local, remote: this.remote, bytes: x.lastSent });
+      x.sentAtMs = this.ctx.clock.nowMs();
       this.ctx.counters.inc('v1.tx.retransmit');
+    } else {
+      this.ctx.counters.inc('v1.rx.duplicate.ignored');
     }
     return true;
   }
