@@ -2,6 +2,7 @@
  * Two Keyway engines in one process (ARCHITECTURE B7.3): shared fake clock,
  * seeded RNGs, fake network, memory dataplanes and recording loggers.
  */
+import assert from 'node:assert/strict';
 import { loadConfigText } from '../../src/config/load.js';
 import type { KeywayConfig } from '../../src/config/model.js';
 import { SeededRng } from '../../src/crypto/rng.js';
@@ -50,6 +51,8 @@ export interface PairOptions {
   readonly westPsk?: string;
   readonly eastPsk?: string;
   readonly seed?: string;
+  /** addresses and protected subnets (default WEST/EAST, 10.1.0.0/24 and 10.2.0.0/24) */
+  readonly sites?: { readonly west: string; readonly east: string; readonly westNet: string; readonly eastNet: string };
 }
 
 export const WEST = '192.0.2.1';
@@ -115,16 +118,17 @@ export class Pair {
       this.net.attach(address, engine);
       return { name, address, engine, dataplane, logger };
     };
+    const s = opts.sites ?? { west: WEST, east: EAST, westNet: '10.1.0.0/24', eastNet: '10.2.0.0/24' };
     const westCfg = parseConfig(
-      sideConfig(WEST, EAST, 'west@example.org', 'east@example.org', '10.1.0.0/24', '10.2.0.0/24', opts.westConn ?? '', opts.westChild ?? '', opts.westDaemon ?? '', opts.westPsk ?? '"a sim secret of decent length"'),
+      sideConfig(s.west, s.east, 'west@example.org', 'east@example.org', s.westNet, s.eastNet, opts.westConn ?? '', opts.westChild ?? '', opts.westDaemon ?? '', opts.westPsk ?? '"a sim secret of decent length"'),
       'west.conf',
     );
     const eastCfg = parseConfig(
-      sideConfig(EAST, WEST, 'east@example.org', 'west@example.org', '10.2.0.0/24', '10.1.0.0/24', opts.eastConn ?? '', opts.eastChild ?? '', opts.eastDaemon ?? '', opts.eastPsk ?? '"a sim secret of decent length"'),
+      sideConfig(s.east, s.west, 'east@example.org', 'west@example.org', s.eastNet, s.westNet, opts.eastConn ?? '', opts.eastChild ?? '', opts.eastDaemon ?? '', opts.eastPsk ?? '"a sim secret of decent length"'),
       'east.conf',
     );
-    this.west = mk('west', WEST, westCfg);
-    this.east = mk('east', EAST, eastCfg);
+    this.west = mk('west', s.west, westCfg);
+    this.east = mk('east', s.east, eastCfg);
   }
 
   /** Delivers queued datagrams (and lets handlers run) until the network is quiet. */
@@ -163,5 +167,25 @@ export class Pair {
       }
     }
     return result ?? (await p);
+  }
+}
+
+/** After everything is torn down: no SAs, no dataplane state, no timers (B7.3 leak check). */
+export function assertNoLeaks(pair: Pair): void {
+  for (const p of [pair.west, pair.east]) {
+    assert.equal(p.engine.context.table.size(), 0, `${p.name} still has IKE SAs`);
+    assert.equal(p.dataplane.sas.size, 0, `${p.name} dataplane still has SAs`);
+    assert.equal(p.dataplane.policies.size, 0, `${p.name} dataplane still has policies`);
+    assert.equal(p.dataplane.reservedSpis.size, 0, `${p.name} still has reserved SPIs`);
+  }
+  assert.equal(pair.clock.pending, 0, 'timers still armed');
+}
+
+/** Deletes every IKE SA of `from` through the API (telling the peer) and runs the network. */
+export async function terminateAll(pair: Pair, from: Peer): Promise<void> {
+  for (const sa of await from.engine.listSas()) {
+    const done = from.engine.terminateIke(sa.uniqueId);
+    await pair.run();
+    assert.equal(await done, true);
   }
 }
