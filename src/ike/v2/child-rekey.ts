@@ -119,10 +119,14 @@ export class ChildRekeyInitiator implements RequestExchange {
       if (old.state === 'rekeying') this.retryLater('peer answered TEMPORARY_FAILURE');
       return 'done';
     }
+    // The peer rekeyed and deleted this CHILD SA while our request was in flight:
+    // its successor carries the traffic, ours would be redundant.
+    const superseded = old.state === 'removed' && old.successor !== undefined && old.successor.isLive;
     if (findNotify(payloads, NotifyType.CHILD_SA_NOT_FOUND) !== undefined) {
-      // §2.25: delete our copy silently and create the CHILD SA from scratch.
       sa.ctx.counters.inc('child.rekey.not_found');
       fail('peer does not know the CHILD SA');
+      if (superseded) return 'done';
+      // §2.25: delete our copy silently and create the CHILD SA from scratch.
       old.remove('peer answered CHILD_SA_NOT_FOUND');
       sa.enqueue(new CreateChildInitiator(sa, old.cfg, () => undefined));
       return 'done';
@@ -153,10 +157,15 @@ export class ChildRekeyInitiator implements RequestExchange {
     const nr = nonce?.data ?? new Uint8Array(0);
     // If the peer's rekey of the same SA already won (§2.8.1), never send on ours.
     const theirs = old.peerRekey;
-    const losing = theirs !== undefined && theirs.child.isLive && losesCollision({ ni: this.ni, nr }, theirs.nonces);
+    const losing = superseded || (theirs !== undefined && theirs.child.isLive && losesCollision({ ni: this.ni, nr }, theirs.nonces));
     const r = await completeChildAsInitiator(sa, req, payloads, 'CREATE_CHILD_SA(rekey)', { ni: this.ni, nr, ...(shared ? { shared } : {}) }, losing);
     if (!r.ok) {
       if (old.state === 'rekeying') this.retryLater(r.reason);
+      return 'done';
+    }
+    if (superseded) {
+      sa.ctx.counters.inc('child.rekey.superseded');
+      sa.enqueue(new DeleteChildInitiator(r.child, 'redundant: the peer had already rekeyed the CHILD SA', () => undefined));
       return 'done';
     }
     sa.ctx.counters.inc('child.rekeyed');

@@ -1,0 +1,283 @@
+/**
+ * The IKEv1 engine behind the V1Engine extension point (src/ike/v1-api.ts).
+ * The IKEv2 engine owns the sockets and hands over every datagram whose
+ * ISAKMP header says major version 1 (RFC 2408 §3.1).
+ *
+ * Inbound path: header decode -> SA lookup by cookies (responder SAs also by
+ * peer address, since MM1 has no responder cookie) -> per-SA mailbox ->
+ * duplicate check (resend our last message) -> decrypt with the exchange's
+ * IV chain -> Main Mode / Quick Mode / Informational handler.
+ */
+import type { ChildConfig, ConnectionConfig } from '../../config/model.js';
+import { V1Exchange } from '../../iana/ikev1.js';
+import { openV1 } from '../../message/v1-protect.js';
+import { parseIp } from '../../policy/ip.js';
+import { candidateConnectionsForInit } from '../../policy/peers.js';
+import { toHex } from '../../util/bytes.js';
+import { CryptoError, WireError } from '../../util/errors.js';
+import { decodeV1Chain } from '../../wire/ikev1/chain.js';
+import { decodeIsakmp, type IsakmpMessage } from '../../wire/ikev1/message.js';
+import type { PayloadEntry } from '../../wire/ikev1/types.js';
+import type { EngineContext } from '../context.js';
+import type { InitiateResult } from '../engine-api.js';
+import type { IkeSaInfo } from '../info.js';
+import type { Datagram } from '../ports.js';
+import type { V1Engine, V1EngineFactory } from '../v1-api.js';
+import { deleteIsakmpSa, handleInformational, sendChildDelete } from './informational.js';
+import { answerMainMode1, handleMainMode, startMainMode } from './main-mode.js';
+import { handleQuickMode, startQuickMode, type QuickResult } from './quick-mode.js';
+import { v1SaInfo } from './v1-info.js';
+import { v1Fail } from './report.js';
+import { V1Sa } from './v1-sa.js';
+
+export const createV1Engine: V1EngineFactory = (ctx: EngineContext): V1Engine => {
+  const table = new Map<string, V1Sa>();
+  const keyOf = (sa: V1Sa): string => (sa.initiator ? `i:${toHex(sa.spiI)}` : `r:${toHex(sa.spiI)}:${sa.remote.address}`);
+
+  function register(sa: V1Sa): void {
+    const key = keyOf(sa);
+    table.set(key, sa);
+    sa.onClose(() => {
+      if (table.get(key) === sa) table.delete(key);
+    });
+    sa.onEstablished(() => sa.armLifetime(sa.lifeSeconds, () => deleteIsakmpSa(sa, 'ISAKMP SA lifetime expired')));
+  }
+
+  function lookup(d: Datagram, m: IsakmpMessage): V1Sa | undefined {
+    const spiI = toHex(m.header.spiI);
+    const r = table.get(`r:${spiI}:${d.remote.address}`);
+    if (r !== undefined) return r;
+    const i = table.get(`i:${spiI}`);
+    if (i === undefined) return undefined;
+    const zero = m.header.spiR.every((b) => b === 0);
+    if (i.spiR.every((b) => b === 0) && !zero && i.state === 'mm-sa-sent') i.spiR = m.header.spiR.slice();
+    else if (!zero && toHex(i.spiR) !== toHex(m.header.spiR)) return undefined;
+    return i;
+  }
+
+  function halfOpen(): number {
+    let n = 0;
+    for (const sa of table.values()) if (!sa.initiator && sa.state !== 'established' && sa.state !== 'deleting') n++;
+    return n;
+  }
+
+  function newResponder(d: Datagram, m: IsakmpMessage): void {
+    const h = m.header;
+    if (h.exchangeType === V1Exchange.AGGRESSIVE) {
+      ctx.counters.inc('v1.rx.drop.aggressive');
+      return;
+    }
+    if (h.exchangeType !== V1Exchange.IDENTITY_PROTECTION || h.messageId !== 0 || h.encrypted || h.spiR.some((b) => b !== 0)) {
+      ctx.counters.inc('v1.rx.drop.unknown_spi');
+      return;
+    }
+    if (halfOpen() >= ctx.config.daemon.halfOpenLimit) {
+      ctx.counters.inc('v1.rx.drop.halfopen_limit');
+      return;
+    }
+    const candidates = candidateConnectionsForInit(ctx.config.connections, d.local.address, d.remote.address, 1).filter((c) => c.remote[0]?.method === 'psk');
+    if (candidates.length === 0) {
+      ctx.counters.inc('v1.rx.drop.no_connection');
+      ctx.log('info', 'v1.no_connection', { peer: `${d.remote.address}[${d.remote.port}]` });
+      return;
+    }
+    const sa = new V1Sa(ctx, false, h.spiI.slice(), d.local, d.remote);
+    let spiR = ctx.rng.bytes(8);
+    while (spiR.every((b) => b === 0)) spiR = ctx.rng.bytes(8);
+    sa.spiR = spiR;
+    sa.candidates = candidates;
+    register(sa);
+    void sa.run('MM1', () => {
+      sa.received(0, d.bytes);
+      const timeout = ctx.config.daemon.halfOpenTimeout * 1000;
+      const t = ctx.scheduler.at(ctx.clock.nowMs() + timeout, () => void sa.run('half-open timeout', () => {
+        if (sa.state !== 'established' && sa.state !== 'deleting') sa.destroy('half-open ISAKMP SA timed out');
+      }));
+      sa.onClose(() => ctx.scheduler.cancel(t));
+      sa.onEstablished(() => ctx.scheduler.cancel(t));
+      if (!answerMainMode1(sa, m.entries)) sa.destroy('phase 1 negotiation failed');
+    });
+  }
+
+  /** Decrypts with the exchange's IV; the IV chain only advances when the plaintext decodes. */
+  function open(sa: V1Sa, m: IsakmpMessage): { entries: PayloadEntry[]; plain: Uint8Array } | undefined {
+    if (sa.cipher === undefined || sa.ivs === undefined) {
+      ctx.counters.inc('v1.rx.drop.unprotected');
+      return undefined;
+    }
+    const mid = m.header.messageId;
+    try {
+      const r = openV1(m.body, sa.cipher, sa.ivs.current(mid));
+      const entries = decodeV1Chain(m.header.nextPayload, r.plain, { allowTrailing: true });
+      sa.ivs.set(mid, r.nextIv);
+      return { entries, plain: r.plain };
+    } catch (e) {
+      if (!(e instanceof WireError) && !(e instanceof CryptoError)) throw e;
+      ctx.counters.inc('v1.rx.drop.decrypt');
+      // RFC 2409 §5.4: with PSKs, MM5/MM6 that do not decrypt mean the keys differ
+      if (mid === 0 && (sa.state === 'mm-auth-sent' || (sa.state === 'mm-ke-sent' && !sa.initiator))) {
+        v1Fail(sa, 'auth', 'Main Mode', 'cannot decrypt the identity message: pre-shared key mismatch?', {});
+        sa.destroy('authentication failed');
+      }
+      return undefined;
+    }
+  }
+
+  async function process(sa: V1Sa, d: Datagram, m: IsakmpMessage): Promise<void> {
+    const h = m.header;
+    const mid = h.messageId;
+    const bytes = d.bytes.subarray(0, h.length);
+    if (sa.isDuplicate(mid, bytes)) return;
+    let entries: readonly PayloadEntry[] = m.entries;
+    let plain: Uint8Array | undefined;
+    if (h.encrypted) {
+      const o = open(sa, m);
+      if (o === undefined) return;
+      entries = o.entries;
+      plain = o.plain;
+      // authenticated traffic may come from a new port (RFC 3947 §4 float to 4500) or address behind a NAT
+      if (d.remote.port !== sa.remote.port || d.local.port !== sa.local.port) {
+        sa.remote = d.remote;
+        sa.local = d.local;
+      }
+    }
+    sa.received(mid, bytes);
+    switch (h.exchangeType) {
+      case V1Exchange.IDENTITY_PROTECTION:
+        if (mid !== 0) break;
+        handleMainMode(sa, entries, bytes);
+        return;
+      case V1Exchange.QUICK_MODE:
+        if (plain === undefined || sa.state !== 'established') break;
+        await handleQuickMode(sa, mid, entries, plain);
+        return;
+      case V1Exchange.INFORMATIONAL:
+        handleInformational(sa, mid, entries, plain);
+        return;
+      default:
+        break;
+    }
+    ctx.counters.inc('v1.rx.drop.exchange');
+  }
+
+  function chooseLocal(conn: ConnectionConfig, family: 4 | 6): string | undefined {
+    const ok = (a: string): boolean => {
+      const ip = parseIp(a);
+      return ip !== undefined && ip.family === family && ip.value !== 0n;
+    };
+    return conn.localAddrs.find(ok) ?? ctx.config.daemon.listen.find(ok);
+  }
+
+  function quick(sa: V1Sa, cfg: ChildConfig): Promise<QuickResult> {
+    return new Promise((resolve) => {
+      void sa.run('quick mode', () => startQuickMode(sa, cfg, resolve));
+    });
+  }
+
+  async function quickAll(sa: V1Sa, children: readonly ChildConfig[]): Promise<InitiateResult> {
+    let first: number | undefined;
+    let error: string | undefined;
+    // several Quick Modes over one phase 1 SA, one after the other
+    for (const c of children) {
+      const r = await quick(sa, c);
+      if (r.ok) first ??= r.child.uniqueId;
+      else error ??= r.reason;
+    }
+    if (first === undefined && error !== undefined) return { ok: false, ikeSaId: sa.uniqueId, error };
+    return { ok: true, ikeSaId: sa.uniqueId, ...(first === undefined ? {} : { childSaId: first }) };
+  }
+
+  function allSas(): V1Sa[] {
+    return [...table.values()];
+  }
+
+  return {
+    receive(d: Datagram): void {
+      let m: IsakmpMessage;
+      try {
+        m = decodeIsakmp(d.bytes);
+      } catch (e) {
+        if (!(e instanceof WireError)) {
+          ctx.counters.inc('bug.v1.receive');
+          ctx.log('error', 'v1.receive.bug', { error: e instanceof Error ? e.stack : String(e) });
+          return;
+        }
+        ctx.counters.inc('v1.rx.drop.decode');
+        return;
+      }
+      ctx.counters.inc('v1.rx');
+      const sa = lookup(d, m);
+      if (sa === undefined) {
+        newResponder(d, m);
+        return;
+      }
+      void sa.run('receive', () => process(sa, d, m));
+    },
+
+    async initiate(conn: ConnectionConfig, children: readonly ChildConfig[]): Promise<InitiateResult> {
+      const existing = allSas().find((s) => s.conn?.name === conn.name && s.state === 'established');
+      if (existing !== undefined) return quickAll(existing, children);
+      const remote = conn.remoteAddrs.find((a) => parseIp(a) !== undefined);
+      if (remote === undefined) return { ok: false, error: `connection ${conn.name} has no literal remote address to initiate to (remote_addrs)` };
+      const family = parseIp(remote)?.family ?? 4;
+      const local = chooseLocal(conn, family);
+      if (local === undefined) return { ok: false, error: `connection ${conn.name}: set local_addrs (or daemon.listen) to a concrete IPv${family} address` };
+      let spiI = ctx.rng.bytes(8);
+      while (spiI.every((b) => b === 0) || table.has(`i:${toHex(spiI)}`)) spiI = ctx.rng.bytes(8);
+      const sa = new V1Sa(ctx, true, spiI, { address: local, port: ctx.config.daemon.port }, { address: remote, port: conn.remotePort });
+      sa.conn = conn;
+      register(sa);
+      ctx.counters.inc('v1.ike.initiated');
+      ctx.log('info', 'v1.ike.initiate', { ...sa.logFields, children: children.map((c) => c.name) });
+      return new Promise((resolve) => {
+        let settled = false;
+        const done = (r: InitiateResult): void => {
+          if (!settled) resolve(r);
+          settled = true;
+        };
+        sa.onClose((reason) => done({ ok: false, ikeSaId: sa.uniqueId, error: reason }));
+        sa.onEstablished(() => {
+          if (children.length === 0) done({ ok: true, ikeSaId: sa.uniqueId });
+          else void quickAll(sa, children).then(done);
+        });
+        void sa.run('initiate', () => startMainMode(sa));
+      });
+    },
+
+    async listSas(): Promise<readonly IkeSaInfo[]> {
+      const out: IkeSaInfo[] = [];
+      for (const sa of allSas()) out.push(await v1SaInfo(sa));
+      return out;
+    },
+
+    async terminateIke(uniqueId: number): Promise<boolean> {
+      const sa = allSas().find((s) => s.uniqueId === uniqueId);
+      if (sa === undefined) return false;
+      await sa.run('terminate', () => deleteIsakmpSa(sa, 'terminated by administrator'));
+      return true;
+    },
+
+    async terminateChild(uniqueId: number): Promise<boolean> {
+      for (const sa of allSas()) {
+        const c = sa.children.get(uniqueId);
+        if (c === undefined) continue;
+        await sa.run('terminate child', () => {
+          sendChildDelete(c);
+          c.remove('terminated by administrator');
+        });
+        return true;
+      }
+      return false;
+    },
+
+    counts() {
+      let children = 0;
+      for (const sa of allSas()) children += sa.children.size;
+      return { ikeSas: table.size, childSas: children, halfOpen: halfOpen() };
+    },
+
+    async shutdown(): Promise<void> {
+      await Promise.all(allSas().map((sa) => sa.run('shutdown', () => deleteIsakmpSa(sa, 'daemon shutting down'))));
+    },
+  };
+};

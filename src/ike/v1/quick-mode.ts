@@ -1,0 +1,281 @@
+/**
+ * Quick Mode (RFC 2409 §5.5), both roles, protected by the ISAKMP SA:
+ *
+ *   Initiator                                   Responder
+ *   HDR*, HASH(1), SA, Ni [, KE] [, IDci, IDcr] -->
+ *                   <-- HDR*, HASH(2), SA, Nr [, KE] [, IDci, IDcr] [, N(RESPONDER-LIFETIME)]
+ *   HDR*, HASH(3)                               -->
+ *
+ *   HASH(1) = prf(SKEYID_a, M-ID | SA | Ni [ | KE ] [ | IDci | IDcr ])
+ *   HASH(2) = prf(SKEYID_a, M-ID | Ni_b | SA | Nr [ | KE ] [ | IDci | IDcr ])
+ *   HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b)
+ *
+ * Per-exchange state is an explicit enum: 'qm1-sent' (initiator) and
+ * 'qm2-sent' (responder); the exchange ends with the SAs installed.
+ */
+import type { ChildConfig } from '../../config/model.js';
+import { createKeyExchange, type KeyExchange } from '../../crypto/ke/index.js';
+import { hashEqual, quickHash1, quickHash2, quickHash3 } from '../../crypto/keymat-v1.js';
+import { Doi, LifeType, P2Attr, V1Exchange, V1Notify, V1Payload, V1Protocol } from '../../iana/ikev1.js';
+import { childCandidatesOf, selectChildConfig } from '../../policy/child-select.js';
+import { resolveTs, type TsRange } from '../../policy/ts-range.js';
+import { idToTs, tsToId } from '../../policy/v1-ids.js';
+import { encapKind, espProposal, parseP2Transform, phase2Choices, selectPhase2, type P2Choice } from '../../policy/v1-proposals.js';
+import { attributeNumber, decodeAttributes, encodeAttributes, numberAttribute } from '../../wire/ikev1/attributes.js';
+import { allV1, encodeV1Chain, findV1 } from '../../wire/ikev1/chain.js';
+import type { DataAttribute, IsakmpPayload, PayloadEntry, SaPayload } from '../../wire/ikev1/types.js';
+import { concatBytes } from '../../util/bytes.js';
+import { CryptoError, WireError } from '../../util/errors.js';
+import { installChild, spiBytes, spiNumber } from './child-install.js';
+import { newMessageId, sendInformational, v1Fail } from './report.js';
+import { V1Child } from './v1-child.js';
+import type { V1Sa } from './v1-sa.js';
+
+const QM = V1Exchange.QUICK_MODE;
+
+export type QuickResult = { readonly ok: true; readonly child: V1Child } | { readonly ok: false; readonly reason: string };
+
+export interface QuickState {
+  state: 'qm1-sent' | 'qm2-sent';
+  readonly child: V1Child;
+  readonly niB: Uint8Array;
+  nrB: Uint8Array;
+  readonly ke: KeyExchange | undefined;
+  readonly choices: readonly P2Choice[];
+  chosen: P2Choice | undefined;
+  gxy: Uint8Array | undefined;
+  readonly localTs: TsRange;
+  readonly remoteTs: TsRange;
+  readonly done: (r: QuickResult) => void;
+}
+
+/** Splits a decrypted message into HASH and the bytes following it ("the message after HASH"). */
+function afterHash(entries: readonly PayloadEntry[], plain: Uint8Array): { hash: Uint8Array; rest: Uint8Array } | undefined {
+  const first = entries[0];
+  const last = entries[entries.length - 1];
+  // RFC 2409 §5.5: HASH "MUST immediately follow the ISAKMP header"
+  if (first === undefined || last === undefined || first.payload.type !== V1Payload.HASH || 'unknown' in first.payload) return undefined;
+  return { hash: first.payload.data, rest: plain.subarray(first.end, last.end) };
+}
+
+/** Encodes [HASH, ...rest]: HASH over `rest` via `compute`, then encrypts. */
+function sealWithHash(sa: V1Sa, mid: number, rest: readonly IsakmpPayload[], compute: (restBytes: Uint8Array) => Uint8Array): Uint8Array {
+  const chain = encodeV1Chain(rest);
+  const hashBytes = encodeV1Chain([{ type: V1Payload.HASH, data: compute(chain.bytes) }]).bytes;
+  hashBytes[0] = chain.firstType;
+  return sa.seal(QM, mid, V1Payload.HASH, concatBytes(hashBytes, chain.bytes));
+}
+
+function failQuick(sa: V1Sa, mid: number, q: QuickState, kind: 'proposal' | 'ts' | 'timeout' | 'peer-notify' | 'internal' | 'ke', message: string, detail: Record<string, unknown> = {}): void {
+  sa.quick.delete(mid);
+  q.child.remove(message);
+  v1Fail(sa, kind, 'Quick Mode', message, { child: q.child.cfg.name, ...detail });
+  q.done({ ok: false, reason: message });
+}
+
+/** Initiator: QM1. */
+export async function startQuickMode(sa: V1Sa, cfg: ChildConfig, done: (r: QuickResult) => void): Promise<void> {
+  const ctx = sa.ctx;
+  const h = sa.hash;
+  const keys = sa.keys;
+  if (h === undefined || keys === undefined) {
+    done({ ok: false, reason: 'ISAKMP SA not established' });
+    return;
+  }
+  const child = new V1Child(sa, cfg);
+  child.mode = cfg.mode;
+  child.spiIn = await ctx.dataplane.allocateSpi('esp', sa.remote.address, sa.local.address, child.reqid);
+  const udp = sa.natLocal || sa.natRemote;
+  const group = cfg.espProposals.find((p) => p.ke.length > 0)?.ke[0] ?? 0;
+  const choices = phase2Choices(cfg, udp, group !== 0);
+  const localTsSpec = cfg.localTs[0];
+  const remoteTsSpec = cfg.remoteTs[0];
+  if (choices.length === 0 || localTsSpec === undefined || remoteTsSpec === undefined) {
+    child.remove('no usable ESP proposal');
+    done({ ok: false, reason: `child ${cfg.name} has no ESP proposal usable with IKEv1` });
+    return;
+  }
+  const localTs = resolveTs(localTsSpec, sa.local.address);
+  const remoteTs = resolveTs(remoteTsSpec, sa.remote.address);
+  const ke = group === 0 ? undefined : createKeyExchange(group, ctx.rng, { modpExponent: ctx.config.daemon.modpExponent });
+  const ni = ctx.rng.bytes(32);
+  const mid = newMessageId(sa);
+  const saPayload: SaPayload = { type: V1Payload.SA, doi: Doi.IPSEC, situation: new Uint8Array([0, 0, 0, 1]), proposals: [espProposal(choices, spiBytes(child.spiIn))] };
+  const rest: IsakmpPayload[] = [saPayload, { type: V1Payload.NONCE, data: ni }];
+  if (ke !== undefined) rest.push({ type: V1Payload.KE, data: ke.publicValue });
+  rest.push(tsToId(localTs), tsToId(remoteTs));
+  const q: QuickState = { state: 'qm1-sent', child, niB: ni, nrB: new Uint8Array(0), ke, choices, chosen: undefined, gxy: undefined, localTs, remoteTs, done };
+  sa.quick.set(mid, q);
+  const bytes = sealWithHash(sa, mid, rest, (r) => quickHash1(h, keys.skeyidA, mid, r));
+  sa.sendBytes(mid, bytes, true, (reason) => failQuick(sa, mid, q, 'timeout', `Quick Mode for ${cfg.name}: ${reason}`));
+  ctx.log('debug', 'v1.qm.sent', { ...child.logFields, mid: mid.toString(16), pfs: group });
+}
+
+/** A Quick Mode message (decrypted). */
+export async function handleQuickMode(sa: V1Sa, mid: number, entries: readonly PayloadEntry[], plain: Uint8Array): Promise<void> {
+  const ctx = sa.ctx;
+  const h = sa.hash;
+  const keys = sa.keys;
+  const parts = afterHash(entries, plain);
+  if (h === undefined || keys === undefined || parts === undefined) {
+    ctx.counters.inc('v1.rx.drop.qm');
+    return;
+  }
+  const q = sa.quick.get(mid);
+  if (q === undefined) {
+    if (!hashEqual(quickHash1(h, keys.skeyidA, mid, parts.rest), parts.hash)) {
+      ctx.counters.inc('v1.rx.drop.hash');
+      return;
+    }
+    await answerQuickMode(sa, mid, entries);
+    return;
+  }
+  switch (q.state) {
+    case 'qm1-sent': {
+      if (!hashEqual(quickHash2(h, keys.skeyidA, mid, q.niB, parts.rest), parts.hash)) {
+        ctx.counters.inc('v1.rx.drop.hash');
+        return;
+      }
+      sa.replied(mid);
+      const s = findV1(entries, V1Payload.SA);
+      const nr = findV1(entries, V1Payload.NONCE);
+      const p = s?.proposals.length === 1 ? s.proposals[0] : undefined;
+      const t = p?.transforms.length === 1 ? p.transforms[0] : undefined;
+      const c = t === undefined ? undefined : parseP2Transform(t);
+      const ours = c === undefined ? undefined : q.choices.find((o) => o.encrId === c.encrId && o.keyBits === c.keyBits && o.integId === c.integId && o.group === c.group);
+      if (p === undefined || c === undefined || ours === undefined || nr === undefined || p.spi.length !== 4) {
+        failQuick(sa, mid, q, 'proposal', 'responder chose an ESP transform we did not offer');
+        return;
+      }
+      let gxy: Uint8Array | undefined;
+      if (q.ke !== undefined) {
+        const ke = findV1(entries, V1Payload.KE);
+        try {
+          gxy = ke === undefined ? undefined : q.ke.computeSharedSecret(ke.data);
+        } catch (e) {
+          if (!(e instanceof CryptoError)) throw e;
+        }
+        if (gxy === undefined) {
+          failQuick(sa, mid, q, 'ke', 'missing or invalid KE in Quick Mode with PFS');
+          return;
+        }
+      }
+      const life = responderLifetime(entries) ?? c.lifeSeconds;
+      const chosen = { ...ours, lifeSeconds: life > 0 && ours.lifeSeconds > 0 ? Math.min(life, ours.lifeSeconds) : life || ours.lifeSeconds };
+      q.child.spiOut = spiNumber(p.spi);
+      sa.quick.delete(mid);
+      // HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b)
+      const h3 = encodeV1Chain([{ type: V1Payload.HASH, data: quickHash3(h, keys.skeyidA, mid, q.niB, nr.data) }]);
+      sa.sendBytes(mid, sa.seal(QM, mid, V1Payload.HASH, h3.bytes), false);
+      await installChild(q.child, chosen, { niB: q.niB, nrB: nr.data, ...(gxy === undefined ? {} : { gxy }) }, q.localTs, q.remoteTs, encapKind(chosen.encapMode)?.udp ?? false);
+      gxy?.fill(0);
+      q.done({ ok: true, child: q.child });
+      return;
+    }
+    case 'qm2-sent': {
+      if (!hashEqual(quickHash3(h, keys.skeyidA, mid, q.niB, q.nrB), parts.hash) || q.chosen === undefined) {
+        ctx.counters.inc('v1.rx.drop.hash');
+        return;
+      }
+      sa.replied(mid);
+      sa.quick.delete(mid);
+      await installChild(q.child, q.chosen, { niB: q.niB, nrB: q.nrB, ...(q.gxy === undefined ? {} : { gxy: q.gxy }) }, q.localTs, q.remoteTs, encapKind(q.chosen.encapMode)?.udp ?? false);
+      q.gxy?.fill(0);
+      q.done({ ok: true, child: q.child });
+    }
+  }
+}
+
+/** RFC 2407 §4.6.3.1 RESPONDER-LIFETIME: the seconds the responder will use. */
+function responderLifetime(entries: readonly PayloadEntry[]): number | undefined {
+  const n = allV1(entries, V1Payload.N).find((x) => x.notifyType === V1Notify.RESPONDER_LIFETIME);
+  if (n === undefined) return undefined;
+  let attrs: DataAttribute[];
+  try {
+    attrs = decodeAttributes(n.data);
+  } catch (e) {
+    if (e instanceof WireError) return undefined;
+    throw e;
+  }
+  let type = 0;
+  for (const a of attrs) {
+    if (a.type === P2Attr.SA_LIFE_TYPE) type = attributeNumber(a) ?? 0;
+    else if (a.type === P2Attr.SA_LIFE_DURATION && type === LifeType.SECONDS) return attributeNumber(a);
+  }
+  return undefined;
+}
+
+/** Responder: QM1 -> QM2. */
+async function answerQuickMode(sa: V1Sa, mid: number, entries: readonly PayloadEntry[]): Promise<void> {
+  const ctx = sa.ctx;
+  const h = sa.hash;
+  const keys = sa.keys;
+  const conn = sa.conn;
+  const offered = findV1(entries, V1Payload.SA);
+  const ni = findV1(entries, V1Payload.NONCE);
+  if (h === undefined || keys === undefined || conn === undefined || offered === undefined || ni === undefined) {
+    ctx.counters.inc('v1.rx.drop.qm1');
+    return;
+  }
+  const ids = allV1(entries, V1Payload.ID);
+  const host = (addr: string): TsRange => resolveTs({ text: 'dynamic', dynamic: true, family: 4, start: new Uint8Array(0), end: new Uint8Array(0), protocol: 0, startPort: 0, endPort: 65535 }, addr);
+  const tsi = ids[0] === undefined ? host(sa.remote.address) : idToTs(ids[0]);
+  const tsr = ids[1] === undefined ? host(sa.local.address) : idToTs(ids[1]);
+  const report = (kind: 'proposal' | 'ts', message: string, detail: Record<string, unknown>): void => {
+    v1Fail(sa, kind, 'Quick Mode', message, detail);
+    sendInformational(sa, { type: V1Payload.N, doi: Doi.IPSEC, protocolId: V1Protocol.IPSEC_ESP, notifyType: kind === 'ts' ? V1Notify.INVALID_ID_INFORMATION : V1Notify.NO_PROPOSAL_CHOSEN, spi: offered.proposals[0]?.spi ?? new Uint8Array(0), data: new Uint8Array(0) });
+  };
+  if (tsi === undefined || tsr === undefined) {
+    report('ts', 'unsupported client identity in Quick Mode', {});
+    return;
+  }
+  const sel = selectChildConfig(childCandidatesOf([conn]), [tsi], [tsr], { local: sa.local.address, remote: sa.remote.address });
+  if (!sel.ok) {
+    report('ts', sel.diagnostic.reason, { diagnostic: sel.diagnostic });
+    return;
+  }
+  const cfg = sel.candidate.child;
+  const peerKe = findV1(entries, V1Payload.KE);
+  const p2 = selectPhase2(offered.proposals, cfg, peerKe !== undefined);
+  if (!p2.ok) {
+    report('proposal', `${p2.reason} (NO_PROPOSAL_CHOSEN)`, { pfs: peerKe !== undefined });
+    return;
+  }
+  let ke: KeyExchange | undefined;
+  let gxy: Uint8Array | undefined;
+  if (peerKe !== undefined) {
+    try {
+      ke = createKeyExchange(p2.choice.group, ctx.rng, { modpExponent: ctx.config.daemon.modpExponent });
+      gxy = ke.computeSharedSecret(peerKe.data);
+    } catch (e) {
+      if (!(e instanceof CryptoError)) throw e;
+      v1Fail(sa, 'ke', 'Quick Mode', `invalid KE: ${e.message}`, {});
+      return;
+    }
+  }
+  const child = new V1Child(sa, cfg);
+  child.mode = cfg.mode;
+  child.spiIn = await ctx.dataplane.allocateSpi('esp', sa.remote.address, sa.local.address, child.reqid);
+  child.spiOut = spiNumber(p2.proposal.spi);
+  const nr = ctx.rng.bytes(32);
+  const ours = cfg.lifeTime;
+  const life = p2.choice.lifeSeconds > 0 && ours > 0 ? Math.min(p2.choice.lifeSeconds, ours) : p2.choice.lifeSeconds || ours;
+  const rest: IsakmpPayload[] = [
+    { type: V1Payload.SA, doi: offered.doi, situation: offered.situation, proposals: [{ ...p2.proposal, spi: spiBytes(child.spiIn) }] },
+    { type: V1Payload.NONCE, data: nr },
+  ];
+  if (ke !== undefined) rest.push({ type: V1Payload.KE, data: ke.publicValue });
+  rest.push(...ids.slice(0, 2));
+  if (p2.choice.lifeSeconds > 0 && life < p2.choice.lifeSeconds) {
+    // RFC 2407 §4.6.3.1: tell the initiator the shorter lifetime we will use
+    const data = encodeAttributes([numberAttribute(P2Attr.SA_LIFE_TYPE, LifeType.SECONDS), numberAttribute(P2Attr.SA_LIFE_DURATION, life)]).finish();
+    rest.push({ type: V1Payload.N, doi: Doi.IPSEC, protocolId: V1Protocol.IPSEC_ESP, notifyType: V1Notify.RESPONDER_LIFETIME, spi: spiBytes(child.spiIn), data });
+  }
+  const q: QuickState = {
+    state: 'qm2-sent', child, niB: ni.data.slice(), nrB: nr, ke, choices: [], chosen: { ...p2.choice, lifeSeconds: life }, gxy,
+    localTs: sel.tsr[0] ?? tsr, remoteTs: sel.tsi[0] ?? tsi, done: () => undefined,
+  };
+  sa.quick.set(mid, q);
+  const bytes = sealWithHash(sa, mid, rest, (r) => quickHash2(h, keys.skeyidA, mid, q.niB, r));
+  sa.sendBytes(mid, bytes, true, (reason) => failQuick(sa, mid, q, 'timeout', `Quick Mode for ${cfg.name}: ${reason}`));
+}

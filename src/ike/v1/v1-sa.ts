@@ -1,0 +1,316 @@
+/**
+ * One ISAKMP SA (IKEv1 phase 1) with its Quick Mode children.
+ *
+ * States (RFC 2409 §5, Main Mode; explicit per-mode enum, ARCHITECTURE B3):
+ *
+ *   initiator: mm-sa-sent --MM2--> mm-ke-sent --MM4--> mm-auth-sent --MM6--> established
+ *   responder: (MM1) mm-sa-sent --MM3--> mm-ke-sent --MM5--> established
+ *   established --delete/expire--> deleting --> destroyed; any --fatal--> destroyed
+ *
+ * IKEv1 has no request/response pairing: each exchange (keyed by message ID,
+ * 0 for phase 1) remembers the last message we sent and the last one we
+ * received, retransmits ours on timeout while a reply is due, and resends it
+ * when the peer repeats its previous message (RFC 2408 §5, as strongSwan
+ * and Libreswan do).
+ */
+import type { ConnectionConfig } from '../../config/model.js';
+import type { Skeyids, V1Hash } from '../../crypto/keymat-v1.js';
+import { phase2Iv } from '../../crypto/keymat-v1.js';
+import { V1Exchange } from '../../iana/ikev1.js';
+import { IvChain, sealV1, type V1Cipher } from '../../message/v1-protect.js';
+import { bytesEqual, toHex } from '../../util/bytes.js';
+import { encodeV1Chain } from '../../wire/ikev1/chain.js';
+import { encodeIsakmp } from '../../wire/ikev1/message.js';
+import type { IsakmpHeaderFields, IsakmpPayload } from '../../wire/ikev1/types.js';
+import type { EngineContext } from '../context.js';
+import type { AlgorithmInfo } from '../info.js';
+import type { Endpoint, TimerHandle } from '../ports.js';
+import type { KeyExchange } from '../../crypto/ke/index.js';
+import type { P1Choice } from '../../policy/v1-proposals.js';
+import type { V1Child } from './v1-child.js';
+import type { QuickState } from './quick-mode.js';
+
+export type V1SaState = 'mm-sa-sent' | 'mm-ke-sent' | 'mm-auth-sent' | 'established' | 'deleting' | 'destroyed';
+
+const EDGES: Readonly<Record<V1SaState, readonly V1SaState[]>> = {
+  'mm-sa-sent': ['mm-ke-sent', 'destroyed'],
+  'mm-ke-sent': ['mm-auth-sent', 'established', 'destroyed'],
+  'mm-auth-sent': ['established', 'destroyed'],
+  established: ['deleting', 'destroyed'],
+  deleting: ['destroyed'],
+  destroyed: [],
+};
+
+/** Our own policy: a duplicate within this time of our last send is ignored. */
+const DUPLICATE_RESEND_MS = 1000;
+
+/** Per message ID: what we sent last, what we received last, retransmission. */
+interface ExchangeState {
+  lastSent: Uint8Array | undefined;
+  lastReceived: Uint8Array | undefined;
+  timer: TimerHandle | undefined;
+  tries: number;
+  /** clock ms of our last transmission (rate-limits resends triggered by duplicates) */
+  sentAtMs: number;
+  /** called when retransmissions are exhausted */
+  onTimeout: ((reason: string) => void) | undefined;
+}
+
+export interface Phase1Material {
+  gxi: Uint8Array;
+  gxr: Uint8Array;
+  ni: Uint8Array;
+  nr: Uint8Array;
+  /** body of the initiator's SA payload (SAi_b, RFC 2409 §5) */
+  saiB: Uint8Array;
+}
+
+/** Main Mode work in progress (our KE, the transforms offered/chosen, the PSK). */
+export interface Phase1Pending {
+  ke: KeyExchange | undefined;
+  offered: readonly P1Choice[];
+  choice: P1Choice | undefined;
+  psk: Uint8Array | undefined;
+}
+
+export class V1Sa {
+  readonly uniqueId: number;
+  state: V1SaState = 'mm-sa-sent';
+  readonly mode = 'main' as const;
+  conn: ConnectionConfig | undefined;
+  candidates: readonly ConnectionConfig[] = [];
+  local: Endpoint;
+  remote: Endpoint;
+  spiR: Uint8Array = new Uint8Array(8);
+  natt = false;
+  natLocal = false;
+  natRemote = false;
+  dpd = false;
+  algorithms: AlgorithmInfo | undefined;
+  lifeSeconds = 0;
+  hash: V1Hash | undefined;
+  keys: Skeyids | undefined;
+  cipher: V1Cipher | undefined;
+  ivs: IvChain | undefined;
+  /** last CBC block of phase 1: seeds phase 2 IVs (RFC 2409 App. B) */
+  phase1LastBlock: Uint8Array | undefined;
+  material: Phase1Material = { gxi: new Uint8Array(0), gxr: new Uint8Array(0), ni: new Uint8Array(0), nr: new Uint8Array(0), saiB: new Uint8Array(0) };
+  p1: Phase1Pending = { ke: undefined, offered: [], choice: undefined, psk: undefined };
+  localIdText = '';
+  remoteIdText = '';
+  readonly children = new Map<number, V1Child>();
+  /** Quick Mode exchanges in progress, by message ID */
+  readonly quick = new Map<number, QuickState>();
+  establishedAtMs: number | undefined;
+  establishedAtWall: number | undefined;
+  closeReason: string | undefined;
+  private readonly exchanges = new Map<number, ExchangeState>();
+  private lifeTimer: TimerHandle | undefined;
+  private mailbox: Promise<void> = Promise.resolve();
+  private readonly closeListeners: ((reason: string) => void)[] = [];
+  private readonly establishedListeners: (() => void)[] = [];
+
+  constructor(
+    readonly ctx: EngineContext,
+    readonly initiator: boolean,
+    readonly spiI: Uint8Array,
+    local: Endpoint,
+    remote: Endpoint,
+  ) {
+    this.uniqueId = ctx.nextUniqueId();
+    this.local = local;
+    this.remote = remote;
+  }
+
+  get connectionName(): string {
+    return this.conn?.name ?? this.candidates[0]?.name ?? '';
+  }
+
+  get logFields(): Record<string, unknown> {
+    return { ike: this.uniqueId, v: 1, conn: this.connectionName, peer: `${this.remote.address}[${this.remote.port}]`, spis: `${toHex(this.spiI)}_i ${toHex(this.spiR)}_r` };
+  }
+
+  get peerText(): string {
+    return `${this.remote.address}[${this.remote.port}]`;
+  }
+
+  transition(to: V1SaState, reason?: string): void {
+    if (this.state === to) return;
+    if (!EDGES[this.state].includes(to)) {
+      this.ctx.counters.inc('bug.v1.transition');
+      this.ctx.log('error', 'v1.state.invalid', { ...this.logFields, from: this.state, to });
+      return;
+    }
+    this.ctx.log('debug', 'v1.state', { ...this.logFields, from: this.state, to, ...(reason === undefined ? {} : { reason }) });
+    this.state = to;
+    if (to === 'established') for (const l of this.establishedListeners.splice(0)) l();
+  }
+
+  /** Serialises packets, timers and commands for this SA (ARCHITECTURE B3 "Why a mailbox"). */
+  run(what: string, fn: () => Promise<void> | void): Promise<void> {
+    const next = this.mailbox.then(async () => {
+      if (this.state === 'destroyed') return;
+      await fn();
+    });
+    this.mailbox = next.catch((err: unknown) => {
+      this.ctx.counters.inc('bug.v1.exception');
+      this.ctx.log('error', 'v1.bug', { ...this.logFields, during: what, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), stack: err instanceof Error ? err.stack : undefined });
+      this.destroy(`internal error during ${what}`);
+    });
+    return this.mailbox;
+  }
+
+  onClose(l: (reason: string) => void): void {
+    this.closeListeners.push(l);
+  }
+
+  onEstablished(l: () => void): void {
+    if (this.state === 'established') l();
+    else this.establishedListeners.push(l);
+  }
+
+  header(exchangeType: number, messageId: number): IsakmpHeaderFields {
+    return { spiI: this.spiI, spiR: this.spiR, majorVersion: 1, minorVersion: 0, exchangeType, encrypted: false, commit: false, authOnly: false, messageId };
+  }
+
+  private exchange(mid: number): ExchangeState {
+    let x = this.exchanges.get(mid);
+    if (x === undefined) {
+      x = { lastSent: undefined, lastReceived: undefined, timer: undefined, tries: 0, sentAtMs: 0, onTimeout: undefined };
+      this.exchanges.set(mid, x);
+    }
+    return x;
+  }
+
+  /** First IV of a phase 2 / informational exchange. */
+  phase2IvFor(mid: number): Uint8Array {
+    if (this.hash === undefined || this.phase1LastBlock === undefined || this.cipher === undefined) throw new Error('no phase 1 keys');
+    return phase2Iv(this.hash, this.phase1LastBlock, mid, this.cipher.blockSize);
+  }
+
+  /** Encodes (and encrypts when keys exist and `encrypt`) and sends; `awaitReply` arms retransmission. */
+  send(exchangeType: number, mid: number, payloads: readonly IsakmpPayload[], opts: { encrypt: boolean; awaitReply: boolean; onTimeout?: (reason: string) => void }): void {
+    let bytes: Uint8Array;
+    if (opts.encrypt) {
+      const chain = encodeV1Chain(payloads);
+      bytes = this.seal(exchangeType, mid, chain.firstType, chain.bytes);
+    } else {
+      bytes = encodeIsakmp(this.header(exchangeType, mid), payloads);
+    }
+    this.sendBytes(mid, bytes, opts.awaitReply, opts.onTimeout);
+  }
+
+  /** Encrypts a prepared plaintext chain, advancing the exchange's IV. */
+  seal(exchangeType: number, mid: number, firstType: number, plain: Uint8Array): Uint8Array {
+    if (this.cipher === undefined || this.ivs === undefined) throw new Error('no ISAKMP SA keys to encrypt with');
+    const r = sealV1(this.header(exchangeType, mid), firstType, plain, this.cipher, this.ivs.current(mid));
+    this.ivs.set(mid, r.nextIv);
+    return r.bytes;
+  }
+
+  sendBytes(mid: number, bytes: Uint8Array, awaitReply: boolean, onTimeout?: (reason: string) => void): void {
+    const x = this.exchange(mid);
+    if (x.timer !== undefined) this.ctx.scheduler.cancel(x.timer);
+    x.timer = undefined;
+    x.lastSent = bytes;
+    x.tries = 0;
+    x.onTimeout = onTimeout;
+    this.transmit(mid, x, awaitReply);
+  }
+
+  private transmit(mid: number, x: ExchangeState, awaitReply: boolean): void {
+    if (x.lastSent === undefined) return;
+    this.ctx.transport.send({ local: this.local, remote: this.remote, bytes: x.lastSent });
+    x.sentAtMs = this.ctx.clock.nowMs();
+    this.ctx.counters.inc(x.tries === 0 ? 'v1.tx' : 'v1.tx.retransmit');
+    if (!awaitReply) return;
+    const rt = this.ctx.config.daemon.retransmit;
+    const delay = rt.timeout * 1000 * Math.pow(rt.base, x.tries);
+    x.timer = this.ctx.scheduler.at(this.ctx.clock.nowMs() + delay, () => {
+      void this.run('v1 retransmit', () => {
+        x.timer = undefined;
+        if (x.tries >= rt.tries) {
+          const reason = `peer did not answer message ID ${mid.toString(16)} after ${rt.tries} retransmissions`;
+          const cb = x.onTimeout;
+          x.onTimeout = undefined;
+          if (cb !== undefined) cb(reason);
+          return;
+        }
+        x.tries++;
+        this.transmit(mid, x, true);
+      });
+    });
+  }
+
+  /** The peer answered: stop retransmitting our last message of this exchange. */
+  replied(mid: number): void {
+    const x = this.exchanges.get(mid);
+    if (x?.timer !== undefined) this.ctx.scheduler.cancel(x.timer);
+    if (x !== undefined) {
+      x.timer = undefined;
+      x.onTimeout = undefined;
+    }
+  }
+
+  /**
+   * Duplicate check before any decryption (so the IV chain is untouched):
+   * a repeat of the peer's previous message makes us resend our last one.
+   */
+  isDuplicate(mid: number, bytes: Uint8Array): boolean {
+    const x = this.exchanges.get(mid);
+    if (x?.lastReceived === undefined || !bytesEqual(x.lastReceived, bytes)) return false;
+    this.ctx.counters.inc('v1.rx.duplicate');
+    // A network that duplicates packets would otherwise make both sides echo
+    // each other forever: resend at most once per DUPLICATE_RESEND_MS.
+    if (x.lastSent !== undefined && this.ctx.clock.nowMs() - x.sentAtMs >= DUPLICATE_RESEND_MS) {
+      this.ctx.transport.send({ local: this.local, remote: this.remote, bytes: x.lastSent });
+      x.sentAtMs = this.ctx.clock.nowMs();
+      this.ctx.counters.inc('v1.tx.retransmit');
+    } else {
+      this.ctx.counters.inc('v1.rx.duplicate.ignored');
+    }
+    return true;
+  }
+
+  received(mid: number, bytes: Uint8Array): void {
+    this.exchange(mid).lastReceived = bytes.slice();
+  }
+
+  hasExchange(mid: number): boolean {
+    return this.exchanges.has(mid);
+  }
+
+  armLifetime(seconds: number, expire: () => void): void {
+    if (seconds <= 0) return;
+    this.lifeTimer = this.ctx.scheduler.at(this.ctx.clock.nowMs() + seconds * 1000, () => {
+      this.lifeTimer = undefined;
+      void this.run('v1 lifetime', expire);
+    });
+  }
+
+  /** Local teardown (callers that must tell the peer send Delete first). Idempotent. */
+  destroy(reason: string): void {
+    if (this.state === 'destroyed') return;
+    this.closeReason = reason;
+    for (const x of this.exchanges.values()) if (x.timer !== undefined) this.ctx.scheduler.cancel(x.timer);
+    this.exchanges.clear();
+    if (this.lifeTimer !== undefined) this.ctx.scheduler.cancel(this.lifeTimer);
+    this.lifeTimer = undefined;
+    for (const c of [...this.children.values()]) c.remove(reason);
+    for (const q of this.quick.values()) {
+      q.child.remove(reason);
+      q.done({ ok: false, reason });
+    }
+    this.quick.clear();
+    this.p1.psk?.fill(0);
+    this.p1 = { ke: undefined, offered: [], choice: undefined, psk: undefined };
+    this.transition('destroyed', reason);
+    this.ctx.counters.inc('v1.ike.destroyed');
+    this.ctx.log('info', 'v1.ike.closed', { ...this.logFields, reason });
+    for (const l of this.closeListeners.splice(0)) l(reason);
+  }
+
+  isMainMode(exchangeType: number): boolean {
+    return exchangeType === V1Exchange.IDENTITY_PROTECTION;
+  }
+}
