@@ -78,7 +78,7 @@ export function formatSas(sas: readonly IkeSaInfo[], now: number): string {
     // swanctl marks our own SPI with '*'
     const spiI = `${sa.spiI}_i${sa.initiator ? '*' : ''}`;
     const spiR = `${sa.spiR}_r${sa.initiator ? '' : '*'}`;
-    lines.push(`${sa.connection}: #${sa.uniqueId}, ${sa.state.toUpperCase()}, IKEv${sa.version}, ${spiI} ${spiR}`);
+    lines.push(`${sa.connection}: #${sa.uniqueId}, ${sa.state.toUpperCase()}, IKEv${sa.version}${sa.mode === undefined ? '' : ` ${sa.mode} mode`}, ${spiI} ${spiR}`);
     lines.push(`  local  '${sa.local.id}' @ ${sa.local.address}[${sa.local.port}]${sa.natLocal ? ' [NAT]' : ''}`);
     lines.push(`  remote '${sa.remote.id}' @ ${sa.remote.address}[${sa.remote.port}]${sa.natRemote ? ' [NAT]' : ''}`);
     lines.push(`  ${formatAlgorithms(sa.algorithms)}`);

@@ -12,6 +12,8 @@ export interface ChildSpec {
   readonly espProposals: string;
   /** 'none' (default) | 'start' | 'trap' */
   readonly startAction?: string;
+  /** extra `key = value` lines in the child section (e.g. rekey_time) */
+  readonly extra?: Readonly<Record<string, string>>;
 }
 
 export interface ConnSpec {
@@ -48,6 +50,7 @@ function connection(c: ConnSpec): string[] {
         `esp_proposals = ${ch.espProposals}`,
         `mode = tunnel`,
         `start_action = ${ch.startAction ?? 'none'}`,
+        ...Object.entries(ch.extra ?? {}).map(([k, v]) => `${k} = ${v}`),
       ],
       2,
     ),
