@@ -129,7 +129,15 @@ export async function completeChildAsInitiator(
   child.spiOut = spiOut;
   child.mode = transport ? 'transport' : 'tunnel';
   child.nonces = { ni: nonces.ni, nr: nonces.nr };
-  await installChild(sa, child, sel, tsi, tsr, nonces, deferOutbound);
+  try {
+    await installChild(sa, child, sel, tsi, tsr, nonces, deferOutbound);
+  } catch (e) {
+    // Environment failure (kernel refused the SA): the CHILD SA fails, the IKE SA stays (B5.3).
+    const message = e instanceof Error ? e.message : String(e);
+    childFail(sa, cfg, exchange, 'internal', `dataplane refused the CHILD SA: ${message}`, {});
+    child.remove(message);
+    return { ok: false, reason: `dataplane refused the CHILD SA: ${message}` };
+  }
   return { ok: true, child };
 }
 
