@@ -63,7 +63,7 @@ function formatChild(c: ChildSaInfo, now: number): string[] {
   const encap = c.encap ? '-in-UDP' : '';
   return [
     `  ${c.name}: #${c.uniqueId}, ${c.state.toUpperCase()}, ${c.mode.toUpperCase()}${encap}, ${c.protocol.toUpperCase()}:${formatAlgorithms(c.algorithms)}`,
-    `    ${timeline('installed', c.establishedAt, [['rekeying', c.rekeyIn], ['expires', c.expiresIn]], now)}`,
+    `    ${timeline('installed', c.establishedAt, [['rekeying', c.rekeyIn], ['expires', c.expiresIn]], now)}${c.generation > 0 ? `, generation ${c.generation}` : ''}`,
     `    in  ${c.spiIn}, ${lpad(String(c.bytesIn), 10)} bytes, ${lpad(String(c.packetsIn), 8)} packets`,
     `    out ${c.spiOut}, ${lpad(String(c.bytesOut), 10)} bytes, ${lpad(String(c.packetsOut), 8)} packets`,
     `    ${formatTs(c.localTs, c.remoteTs)}`,
@@ -83,9 +83,14 @@ export function formatSas(sas: readonly IkeSaInfo[], now: number): string {
     lines.push(`  remote '${sa.remote.id}' @ ${sa.remote.address}[${sa.remote.port}]${sa.natRemote ? ' [NAT]' : ''}`);
     lines.push(`  ${formatAlgorithms(sa.algorithms)}`);
     lines.push(
-      `  ${timeline('established', sa.establishedAt, [['rekeying', sa.rekeyIn], ['reauth', sa.reauthIn], ['expires', sa.expiresIn]], now)}`,
+      `  ${timeline('established', sa.establishedAt, [['rekeying', sa.rekeyIn], ['reauth', sa.reauthIn], ['expires', sa.expiresIn]], now)}${sa.generation > 0 ? `, generation ${sa.generation}` : ''}`,
     );
     for (const c of sa.children) lines.push(...formatChild(c, now));
+    const gone = sa.recentTeardowns ?? [];
+    if (gone.length > 0) {
+      lines.push('  last teardowns:');
+      for (const t of gone.slice(-3)) lines.push(`    ${since(t.at, now)} ${t.kind === 'ike' ? 'IKE' : 'CHILD'} #${t.uniqueId}: ${t.reason}`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }
