@@ -17,7 +17,7 @@ import { ChildRekeyInitiator } from './v2/child-rekey.js';
 import { DeleteChildInitiator, DeleteIkeInitiator, LivenessInitiator } from './v2/informational.js';
 import { IkeRekeyInitiator } from './v2/ike-rekey.js';
 
-/** Uniform random jitter in [0, maxSeconds] (so both peers do not rekey at the same instant). */
+/** Uniform random jitter in [0, max] (seconds, bytes or packets) so both peers do not rekey at the same instant. */
 export function jitterSeconds(sa: IkeSa, maxSeconds: number): number {
   if (maxSeconds <= 0) return 0;
   const b = sa.ctx.rng.bytes(4);

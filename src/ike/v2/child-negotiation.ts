@@ -11,7 +11,7 @@ import { NotifyType, PayloadType, ProtocolId, nameOf } from '../../iana/ikev2.js
 import { proposalsToWire, selectProposal, validateResponseProposal, type SelectedAlgorithms } from '../../policy/proposals.js';
 import { childCandidatesOf, selectChildConfig } from '../../policy/child-select.js';
 import { formatTs, resolveTs, tsListFromWire, tsToWire, validateResponseTs, type TsRange } from '../../policy/ts.js';
-import { scheduleChildLifetime } from '../lifecycle.js';
+import { jitterSeconds, scheduleChildLifetime } from '../lifecycle.js';
 import { formatIp } from '../../policy/ip.js';
 import { CryptoError, KeywayError } from '../../util/errors.js';
 import { createKeyExchange } from '../../crypto/ke/index.js';
@@ -318,9 +318,10 @@ async function installChild(
     localTs: localTs.map(selector),
     remoteTs: remoteTs.map(selector),
     lifetime: {
-      ...(cfg.rekeyBytes > 0 ? { softBytes: cfg.rekeyBytes } : {}),
+      // soft limits jittered like strongSwan's rand_bytes / rand_packets, so both peers do not rekey at once
+      ...(cfg.rekeyBytes > 0 ? { softBytes: Math.max(1, Math.round(cfg.rekeyBytes - jitterSeconds(sa, cfg.randBytes))) } : {}),
       ...(cfg.lifeBytes > 0 ? { hardBytes: cfg.lifeBytes } : {}),
-      ...(cfg.rekeyPackets > 0 ? { softPackets: cfg.rekeyPackets } : {}),
+      ...(cfg.rekeyPackets > 0 ? { softPackets: Math.max(1, Math.round(cfg.rekeyPackets - jitterSeconds(sa, cfg.randPackets))) } : {}),
       ...(cfg.lifePackets > 0 ? { hardPackets: cfg.lifePackets } : {}),
       ...(cfg.lifeTime > 0 ? { hardSeconds: cfg.lifeTime } : {}),
     },
