@@ -36,6 +36,9 @@ const suites = [
   { name: 'sim', dir: 'dist/test/sim', extra: [] },
 ];
 if (!noInterop) suites.push({ name: 'interop', dir: 'dist/test/interop', extra: ['--test-concurrency=1'] });
+// Kernel dataplane (xfrm): the host kernel (no ESP) plus ONE User-mode Linux
+// boot running every kernel-ESP scenario (docs/xfrm.md); its time is printed.
+if (!noInterop) suites.push({ name: 'kernel-xfrm-uml', dir: 'dist/test/uml', extra: ['--test-concurrency=1'], timed: true });
 
 function runNode(argv) {
   return new Promise((res) => {
@@ -68,6 +71,7 @@ try {
     }
     console.log(`\n=== ${s.name}: ${files.length} file(s) in ${s.dir}`);
     const tap = join(tmp, `${s.name}.tap`);
+    const started = Date.now();
     const code = await runNode([
       '--test',
       ...s.extra,
@@ -86,6 +90,9 @@ try {
       console.log(`=== ${s.name}: FAILED (exit ${code})`);
     } else {
       console.log(`=== ${s.name}: ${t.pass} passed, ${t.fail} failed, ${t.skipped ?? 0} skipped`);
+    }
+    if (s.timed) {
+      console.log(`=== ${s.name}: total time ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }
   }
 } finally {

@@ -56,7 +56,7 @@ export const CHILD_DEFAULTS = {
   rekeyBytes: 0,
   rekeyPackets: 0,
   // RFC 4303 §3.4.3 anti-replay window; strongSwan's default is 32 packets
-  replayWindow: 32,
+  replayWindow: 64,
 } as const;
 
 /**

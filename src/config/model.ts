@@ -120,6 +120,12 @@ export interface ConnectionConfig {
   readonly keyingtries: number;
   readonly unique: 'no' | 'never' | 'keep' | 'replace';
   readonly sendCertreq: boolean;
+  /**
+   * IKEv1: accept/initiate Aggressive Mode (swanctl `aggressive = yes`); set
+   * only when configured, absent = Main Mode only. Aggressive Mode with PSKs
+   * exposes a PSK-keyed hash to offline guessing (docs/ikev1.md).
+   */
+  readonly aggressive?: boolean;
   readonly line: number;
 }
 
@@ -166,6 +172,14 @@ export interface DaemonSettings {
   readonly natKeepalive: number;
   /** MODP private exponent: 'short' (2x security strength, NIST SP 800-56A) or 'full' */
   readonly modpExponent: 'short' | 'full';
+  /** userspace dataplane: TUN device name (default keyway0); set only when configured */
+  readonly tunName?: string;
+  /** userspace dataplane: TUN MTU (default 1400) */
+  readonly tunMtu?: number;
+  /** userspace dataplane: CIDR addresses put on the TUN device (default none) */
+  readonly tunAddresses?: readonly string[];
+  /** userspace dataplane: policy-routing table for tunnel routes (default 220) */
+  readonly routeTable?: number;
 }
 
 export interface KeywayConfig {

@@ -92,9 +92,11 @@ const CONN_FIELDS = {
   keyingtries: uintField,
   unique: scalar((v) => parseEnum(v, ['no', 'never', 'keep', 'replace'] as const)),
   send_certreq: scalar(parseBool),
+  // IKEv1 phase 1 mode (docs/ikev1.md): off unless `yes`
+  aggressive: scalar(parseBool),
 };
 const CONN_UNSUPPORTED = [
-  'vips', 'pools', 'send_cert', 'ppk_id', 'ppk_required', 'aggressive', 'pull', 'dscp', 'childless',
+  'vips', 'pools', 'send_cert', 'ppk_id', 'ppk_required', 'pull', 'dscp', 'childless',
   'if_id_in', 'if_id_out', 'mediation', 'mediated_by', 'mediation_peer', 'ocsp',
 ];
 
@@ -281,6 +283,7 @@ export function readConnection(ctx: Ctx, s: AstSection): ConnectionConfig {
     keyingtries: v.keyingtries ?? CONN_DEFAULTS.keyingtries,
     unique: v.unique ?? CONN_DEFAULTS.unique,
     sendCertreq: v.send_certreq ?? CONN_DEFAULTS.sendCertreq,
+    ...(v.aggressive === true ? { aggressive: true } : {}),
     line: s.line,
   };
 }

@@ -39,6 +39,25 @@ const listenField: Field<string[]> = (ctx, kv, path) => {
   return out;
 };
 
+const cidrListField: Field<string[]> = (ctx, kv, path) => {
+  const out: string[] = [];
+  for (const { item, offset } of splitList(kv.value)) {
+    const [addr, len, extra] = item.split('/');
+    const ip = parseIp(addr ?? '');
+    const bits = ip?.length === 16 ? 128 : 32;
+    const n = len === undefined ? bits : /^[0-9]{1,3}$/.test(len) ? Number(len) : -1;
+    if (ip === undefined || extra !== undefined || n < 0 || n > bits) {
+      addError(ctx, kv.valueLine, kv.valueColumn + offset, `invalid address '${show(item)}' in '${path}${kv.key}'`, 'expected addresses with an optional prefix length, e.g. 10.1.0.1/32');
+      return undefined;
+    }
+    out.push(`${addr ?? ''}/${n}`);
+  }
+  return out;
+};
+
+const ifName = (v: string): Parsed<string> =>
+  /^[A-Za-z0-9_.-]{1,15}$/.test(v) ? { ok: true, value: v } : { ok: false, expected: 'an interface name of 1-15 letters, digits, _ . -' };
+
 const DAEMON_FIELDS = {
   listen: listenField,
   port: scalar((v) => parseUint(v, 1, 65535)),
@@ -55,6 +74,12 @@ const DAEMON_FIELDS = {
   retransmit_base: scalar((v) => parseDecimal(v, 1, 10)),
   retransmit_tries: scalar((v) => parseUint(v, 0, 100)),
   modp_exponent: scalar((v) => parseEnum(v, ['short', 'full'] as const)),
+  // userspace dataplane (docs/userspace.md)
+  tun_name: scalar(ifName),
+  tun_mtu: scalar((v) => parseUint(v, 576, 65535)),
+  tun_addresses: cidrListField,
+  // 253-255 are the kernel's default/main/local tables
+  route_table: scalar((v) => parseUint(v, 1, 252)),
 };
 
 function readDaemon(ctx: Ctx, s: AstSection): DaemonSettings {
@@ -78,7 +103,14 @@ function readDaemon(ctx: Ctx, s: AstSection): DaemonSettings {
     natKeepalive: v.nat_keepalive ?? d.natKeepalive,
     modpExponent: v.modp_exponent ?? d.modpExponent,
   };
-  return v.keylog === undefined ? base : { ...base, keyLog: v.keylog };
+  return {
+    ...base,
+    ...(v.keylog !== undefined ? { keyLog: v.keylog } : {}),
+    ...(v.tun_name !== undefined ? { tunName: v.tun_name } : {}),
+    ...(v.tun_mtu !== undefined ? { tunMtu: v.tun_mtu } : {}),
+    ...(v.tun_addresses !== undefined ? { tunAddresses: v.tun_addresses } : {}),
+    ...(v.route_table !== undefined ? { routeTable: v.route_table } : {}),
+  };
 }
 
 const SECRET_UNSUPPORTED = /^(eap|xauth|ntlm|private|rsa|ecdsa|pkey|pkcs8|pkcs12|token|ppk)/;

@@ -9,8 +9,11 @@ import { startControlServer, type ControlServer } from '../control/server.js';
 import { NodeRng } from '../crypto/rng.js';
 import type { Dataplane } from '../ike/dataplane.js';
 import { createEngine, type Engine } from '../ike/engine.js';
-import type { Datagram, KeyLog, LogLevel } from '../ike/ports.js';
+import { createV1Engine } from '../ike/v1/engine-v1.js';
+import type { Datagram, KeyLog, LogLevel, Logger } from '../ike/ports.js';
 import { MemoryDataplane } from '../kernel/memory/memory-dataplane.js';
+import { USERSPACE_DEFAULTS, createUserspaceRuntime, type UserspaceRuntime } from '../kernel/userspace/runtime.js';
+import { openXfrmDataplane, prepareIkeSocketsForXfrm } from '../kernel/xfrm/daemon-setup.js';
 import { UdpTransport } from '../transport/udp.js';
 import { FileKeyLog, keyLogPaths } from './keylog.js';
 import { createLogger, isLogLevel, type LogFormat } from './logging.js';
@@ -31,14 +34,44 @@ export interface RunningDaemon {
   stop(): Promise<void>;
 }
 
-function createDataplane(config: KeywayConfig, rng: NodeRng): Dataplane {
+function createDataplane(config: KeywayConfig, rng: NodeRng, clock: SystemClock, logger: Logger): { dataplane: Dataplane; userspace?: UserspaceRuntime } {
   switch (config.daemon.dataplane) {
     case 'memory':
-      return new MemoryDataplane(rng);
-    case 'userspace':
+      return { dataplane: new MemoryDataplane(rng) };
+    case 'userspace': {
+      const d = config.daemon;
+      const userspace = createUserspaceRuntime({
+        settings: {
+          tunName: d.tunName ?? USERSPACE_DEFAULTS.tunName,
+          tunMtu: d.tunMtu ?? USERSPACE_DEFAULTS.tunMtu,
+          tunAddresses: d.tunAddresses ?? USERSPACE_DEFAULTS.tunAddresses,
+          routeTable: d.routeTable ?? USERSPACE_DEFAULTS.routeTable,
+        },
+        rng,
+        now: () => clock.nowMs(),
+        logger,
+      });
+      return { dataplane: userspace.dataplane, userspace };
+    }
     case 'xfrm':
-      throw new Error(`dataplane ${config.daemon.dataplane} is not available in this build yet; use dataplane = memory`);
+      throw new Error(`dataplane ${config.daemon.dataplane} is not available in this build yet; use dataplane = memory or userspace`);
   }
+}
+
+/** The engine as the control server sees it: `stats` also reports transport and dataplane counters. */
+function withExtraCounters(engine: Engine, extra: () => Readonly<Record<string, number>>): Engine {
+  return new Proxy(engine, {
+    get(target, prop) {
+      if (prop === 'counters') {
+        return () => {
+          const c = target.counters();
+          return { ...c, counters: { ...c.counters, ...extra() } };
+        };
+      }
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }
 
 /** Loads the config or throws an Error whose message lists every problem. */
@@ -62,17 +95,41 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   );
   const keyLog: KeyLog | undefined = config.daemon.keyLog !== undefined ? new FileKeyLog(keyLogPaths(config.daemon.keyLog)) : undefined;
   if (keyLog !== undefined) logger.log('warn', 'keylog.enabled', { path: config.daemon.keyLog, note: 'IKE and ESP keys are written to disk (debug only)' });
-  const dataplane = createDataplane(config, rng);
+  const { dataplane, userspace } =
+    config.daemon.dataplane === 'xfrm' ? { dataplane: await openXfrmDataplane(logger), userspace: undefined } : createDataplane(config, rng, clock, logger);
   let engineRef: Engine | undefined;
   const transport = await UdpTransport.open({
     listen: config.daemon.listen,
     port: config.daemon.port,
     natPort: config.daemon.natPort,
     onIke: (d: Datagram) => engineRef?.receive(d),
+    ...(userspace ? { onEsp: (d: Datagram) => userspace.onEsp(d) } : {}),
     logger,
+  }).catch(async (e: unknown) => {
+    // xfrm: the netlink sockets would keep the process alive
+    await (dataplane as { close?: () => Promise<void> }).close?.();
+    throw e;
   });
+  if (userspace) {
+    try {
+      // TUN, routes and rules; the bound ports must bypass the tunnel (docs/userspace.md)
+      await userspace.start(transport, [...new Set(transport.sockets.map((s) => s.port))]);
+    } catch (e) {
+      await transport.close();
+      throw e;
+    }
+  }
+  if (config.daemon.dataplane === 'xfrm') {
+    try {
+      prepareIkeSocketsForXfrm(transport.socketFds(), logger);
+    } catch (e) {
+      await transport.close();
+      await (dataplane as { close?: () => Promise<void> }).close?.();
+      throw e;
+    }
+  }
   const engine = createEngine(
-    { rng, clock, wallClock: new SystemWallClock(), scheduler, transport, dataplane, logger, ...(keyLog ? { keyLog } : {}) },
+    { rng, clock, wallClock: new SystemWallClock(), scheduler, transport, dataplane, logger, v1Factory: createV1Engine, ...(keyLog ? { keyLog } : {}) },
     config,
   );
   engineRef = engine;
@@ -81,7 +138,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   try {
     control = await startControlServer({
       path: socketPath,
-      engine,
+      engine: withExtraCounters(engine, () => ({ ...transport.counters(), ...(userspace?.dataplane.counters() ?? {}) })),
       logger,
       reload: () => {
         const r = loadConfigFile(opts.configPath);
@@ -92,6 +149,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     });
   } catch (e) {
     await transport.close();
+    await userspace?.stop();
     throw e;
   }
   logger.log('info', 'daemon.started', {
@@ -111,10 +169,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       if (stopped) return;
       stopped = true;
       logger.log('info', 'daemon.stopping', {});
-      await Promise.race([engine.shutdown(), new Promise<void>((r) => setTimeout(r, 3000))]);
+      await Promise.race([engine.shutdown(), new Promise<void>((r) => setTimeout(r, 3000).unref())]);
       await control?.close();
       await transport.close();
-      await dataplane.flush();
+      await dataplane.flush().catch((e: unknown) => logger.log('warn', 'dataplane.flush.failed', { error: e instanceof Error ? e.message : String(e) }));
+      // the xfrm dataplane holds netlink sockets (uv_poll handles) that keep the process alive
+      await (dataplane as { close?: () => Promise<void> }).close?.();
+      // userspace: routes, rules and the TUN device (docs/userspace.md)
+      await userspace?.stop().catch((e: unknown) => logger.log('warn', 'userspace.stop.failed', { error: e instanceof Error ? e.message : String(e) }));
       keyLog instanceof FileKeyLog && keyLog.close();
       logger.log('info', 'daemon.stopped', {});
     },

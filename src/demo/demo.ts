@@ -3,6 +3,8 @@
  * 127.0.0.2 "east", unprivileged ports), an IKEv2 IKE SA and CHILD SA with a
  * pre-shared key, both sides' SA tables, then a clean teardown.
  * Everything goes through the real daemon and the real `keyway` CLI.
+ * `--namespaces` (root): the same across two network namespaces with the
+ * userspace ESP dataplane and traffic through the tunnel (namespaces.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -10,6 +12,7 @@ import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runNamespacesDemo } from './namespaces.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const bin = join(root, 'bin', 'keyway.js');
@@ -146,7 +149,7 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main().catch((e: unknown) => {
+process.exitCode = await (process.argv.includes('--namespaces') ? runNamespacesDemo(bin) : main()).catch((e: unknown) => {
   console.error(e instanceof Error ? e.message : String(e));
   return 1;
 });

@@ -87,6 +87,17 @@ export class UdpTransport implements Transport {
     return this.#entries.map(({ role, family, address, port, wildcard }) => ({ role, family, address, port, wildcard }));
   }
 
+  /**
+   * The OS descriptors of the bound sockets (the kernel dataplane sets
+   * XFRM policy bypass and UDP_ENCAP on them); -1 when Node hides it.
+   */
+  socketFds(): readonly { role: SocketRole; family: 4 | 6; fd: number }[] {
+    return this.#entries.map((e) => {
+      const h = (e.sock as unknown as { _handle?: { fd?: number } })._handle;
+      return { role: e.role, family: e.family, fd: typeof h?.fd === 'number' ? h.fd : -1 };
+    });
+  }
+
   /** Snapshot of the drop/event counters (names like `udp.rx.drop.short`). */
   counters(): Readonly<Record<string, number>> {
     return Object.fromEntries(this.#counters);
@@ -108,6 +119,20 @@ export class UdpTransport implements Transport {
       return;
     }
     this.#transmit(e, d.remote, d.bytes, 'esp');
+  }
+
+  /**
+   * Sends one UDP-encapsulated ESP packet gathered from `chunks` (the
+   * userspace dataplane's header, ciphertext pieces and ICV: no copy).
+   */
+  sendEspChunks(local: Endpoint, remote: Endpoint, chunks: readonly Uint8Array[]): void {
+    const e = this.#pick(local, remote);
+    if (e === undefined) return;
+    if (e.role !== 'natt') {
+      this.#count('udp.tx.drop.espNotNatT');
+      return;
+    }
+    this.#transmit(e, remote, chunks, 'esp');
   }
 
   /** Sends a NAT-keepalive (one 0xFF octet, RFC 3948 §2.3) from a NAT-T socket. */
@@ -161,7 +186,7 @@ export class UdpTransport implements Transport {
     return e;
   }
 
-  #transmit(e: Entry, remote: Endpoint, bytes: Uint8Array, what: string): void {
+  #transmit(e: Entry, remote: Endpoint, bytes: Uint8Array | readonly Uint8Array[], what: string): void {
     try {
       e.sock.send(bytes, remote.port, remote.address, (err) => {
         if (err) {

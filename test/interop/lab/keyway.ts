@@ -23,6 +23,10 @@ export interface KeywayOptions {
   readonly conf: string;
   readonly logLevel?: string;
   readonly keylog?: boolean;
+  /** default `memory`; `userspace` needs root and /dev/net/tun */
+  readonly dataplane?: 'memory' | 'userspace';
+  /** extra `key = value` lines for the daemon section (e.g. tun_addresses, nat_keepalive) */
+  readonly daemonExtra?: readonly string[];
 }
 
 export interface Keyway {
@@ -53,8 +57,9 @@ function daemonSection(o: KeywayOptions, sock: string, keylog: string | undefine
     '  port = 500',
     '  nat_port = 4500',
     `  control_socket = ${sock}`,
-    '  dataplane = memory',
+    `  dataplane = ${o.dataplane ?? 'memory'}`,
     `  log_level = ${o.logLevel ?? 'debug'}`,
+    ...(o.daemonExtra ?? []).map((l) => `  ${l}`),
     ...(keylog === undefined ? [] : [`  keylog = ${keylog}`]),
     '}',
     '',

@@ -27,6 +27,10 @@ export interface ConnSpec {
   readonly children: readonly ChildSpec[];
   /** Extra `key = value` lines at connection level (strongSwan only options). */
   readonly extra?: Readonly<Record<string, string>>;
+  /** IKE version (swanctl `version`); default 2 */
+  readonly version?: 0 | 1 | 2;
+  /** IKEv1 Aggressive Mode (swanctl `aggressive = yes`); written only when set */
+  readonly aggressive?: boolean;
 }
 
 export interface PskSpec {
@@ -61,7 +65,8 @@ function connection(c: ConnSpec): string[] {
     `${c.name} {`,
     ...indent(
       [
-        'version = 2',
+        `version = ${c.version ?? 2}`,
+        ...(c.aggressive === undefined ? [] : [`aggressive = ${c.aggressive ? 'yes' : 'no'}`]),
         `local_addrs = ${c.localAddr}`,
         `remote_addrs = ${c.remoteAddr}`,
         `proposals = ${c.proposals}`,

@@ -98,7 +98,7 @@ describe('validateConfig: full sample', () => {
           rekeyPackets: 0,
           lifePackets: 0,
           randPackets: 0,
-          replayWindow: 32,
+          replayWindow: 64,
           line: 26,
         },
       ],
@@ -160,7 +160,7 @@ describe('validateConfig: defaults', () => {
     const ch = c.children[0];
     assert.ok(ch);
     assert.deepEqual([ch.rekeyTime, ch.lifeTime, ch.randTime], [3600, 3960, 360]);
-    assert.deepEqual([ch.mode, ch.startAction, ch.closeAction, ch.dpdAction, ch.replayWindow], ['tunnel', 'none', 'none', 'clear', 32]);
+    assert.deepEqual([ch.mode, ch.startAction, ch.closeAction, ch.dpdAction, ch.replayWindow], ['tunnel', 'none', 'none', 'clear', 64]);
     assert.equal(ch.localTs[0]?.dynamic, true);
     assert.equal(ch.remoteTs[0]?.dynamic, true);
     assert.equal(ch.espProposals.length, 2);

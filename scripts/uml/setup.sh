@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what the User-mode Linux tests need (docs/xfrm.md, ../shared LAB.md §4):
+# the UML kernel (Linux 6.1 with ESP/XFRM/crypto modules), busybox (insmod,
+# poweroff inside the guest: the host has no kmod) and strongSwan 5.9.8 as the
+# reference peer, iptables-legacy for the NAT namespace. Idempotent; run as root. Prints the UML kernel path.
+set -euo pipefail
+need=()
+command -v linux.uml >/dev/null 2>&1 || test -x /usr/bin/linux.uml || need+=(user-mode-linux)
+command -v busybox >/dev/null 2>&1 || need+=(busybox)
+command -v swanctl >/dev/null 2>&1 || need+=(strongswan-swanctl charon-systemd libcharon-extra-plugins libstrongswan-extra-plugins)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+# the NAT scenario masquerades with iptables-legacy: the UML kernel has no nft NAT chain type
+command -v iptables-legacy >/dev/null 2>&1 || need+=(iptables)
+if [ "${#need[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "scripts/uml/setup.sh: missing ${need[*]} and not root" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  # "do not start services" while installing (no packaged charon on the host)
+  created=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; created=1; fi
+  trap '[ "$created" = 1 ] && rm -f /usr/sbin/policy-rc.d' EXIT
+  apt-get install -y --no-install-recommends "${need[@]}" >/dev/null || { apt-get update >/dev/null && apt-get install -y --no-install-recommends "${need[@]}" >/dev/null; }
+fi
+uml=$(command -v linux.uml || echo /usr/bin/linux.uml)
+test -x "$uml"
+ls -d /usr/lib/uml/modules/*/ >/dev/null
+echo "$uml"
