@@ -33,10 +33,13 @@ export interface EchoResult {
   readonly output: string;
 }
 
-/** Sends `count` datagrams of `size` bytes from `src` to `dst` and counts the echoes. */
-export async function udpPing(host: Host, src: string, dst: string, count = 3, size = 56, port = ECHO_PORT): Promise<EchoResult> {
-  const r = await run(host.exec([process.execPath, script(), 'client', src, dst, String(port), String(count), String(size)]), {
-    timeoutMs: 5_000 + count * 2_500,
+/**
+ * Sends `count` datagrams of `size` bytes from `src` to `dst` and counts the
+ * echoes; `intervalMs` paces them (a steady stream across rekeys).
+ */
+export async function udpPing(host: Host, src: string, dst: string, count = 3, size = 56, port = ECHO_PORT, intervalMs = 0): Promise<EchoResult> {
+  const r = await run(host.exec([process.execPath, script(), 'client', src, dst, String(port), String(count), String(size), String(intervalMs)]), {
+    timeoutMs: 5_000 + count * (2_500 + intervalMs),
   });
   const m = /\{"sent":(\d+),"received":(\d+)\}/.exec(r.stdout);
   return { sent: Number(m?.[1] ?? -1), received: Number(m?.[2] ?? -1), output: r.stdout + r.stderr };
@@ -49,7 +52,7 @@ function server(bind: string, port: number): void {
   process.on('SIGTERM', () => process.exit(0));
 }
 
-async function client(src: string, dst: string, port: number, count: number, size: number): Promise<void> {
+async function client(src: string, dst: string, port: number, count: number, size: number, intervalMs = 0): Promise<void> {
   const s = createSocket('udp4');
   await new Promise<void>((r) => s.bind(0, src, () => r()));
   let received = 0;
@@ -64,6 +67,7 @@ async function client(src: string, dst: string, port: number, count: number, siz
     });
     s.send(payload, port, dst);
     if (await got) received++;
+    if (intervalMs > 0) await new Promise((r) => setTimeout(r, intervalMs));
   }
   process.stdout.write(`${JSON.stringify({ sent: count, received })}\n`);
   s.close();
@@ -71,9 +75,9 @@ async function client(src: string, dst: string, port: number, count: number, siz
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [mode, a, b, c, d, e] = process.argv.slice(2);
+  const [mode, a, b, c, d, e, f] = process.argv.slice(2);
   if (mode === 'server' && a !== undefined && b !== undefined) server(a, Number(b));
-  else if (mode === 'client' && a !== undefined && b !== undefined && c !== undefined) void client(a, b, Number(c), Number(d ?? 3), Number(e ?? 56));
+  else if (mode === 'client' && a !== undefined && b !== undefined && c !== undefined) void client(a, b, Number(c), Number(d ?? 3), Number(e ?? 56), Number(f ?? 0));
   else {
     process.stderr.write('usage: udp-echo.js server <addr> <port> | client <src> <dst> <port> <count> <size>\n');
     process.exitCode = 2;
