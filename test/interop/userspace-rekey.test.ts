@@ -101,3 +101,41 @@ describe('Keyway (userspace) <-> strongSwan: traffic across rekeys', { skip }, (
       assert.ok((sa?.children[0]?.generation ?? 0) >= 1);
     }));
 });
+
+describe('Keyway (userspace) <-> strongSwan: start_action = trap', { skip }, () => {
+  let topo: Topology | undefined;
+  let charon: Charon | undefined;
+  before(async () => {
+    topo = await createTopology();
+    charon = await startCharon({ host: topo.east });
+  });
+  after(async () => {
+    await charon?.stop();
+    await topo?.destroy();
+  });
+
+  test('the first packet without an SA triggers the negotiation; traffic then flows', { timeout: 90_000 }, async () => {
+    assert.ok(topo && charon);
+    const base = sitePair({ ike: 'aes128gcm16-prfsha256-x25519', esp: 'aes128gcm16' });
+    const pair = { ...base, west: { ...base.west, children: base.west.children.map((c) => ({ ...c, startAction: 'trap' })) } };
+    await charon.load(eastConf(pair));
+    const kw = await startKeyway({ host: topo.west, conf: westConf(pair), dataplane: 'userspace' });
+    const echo = await startEchoServer(topo.east, EAST_LAN);
+    try {
+      assert.deepEqual(await kw.listSas(), [], 'nothing negotiated before traffic');
+      // the first datagram hits the trap and is dropped while IKE runs; later ones cross
+      const res = await udpPing(topo.west, WEST_LAN, EAST_LAN, 8, 56, undefined, 500);
+      assert.ok(res.received >= 5, `only ${res.received} of ${res.sent} echoes:\n${res.output}`);
+      const sas = await kw.listSas();
+      assert.ok(kwEstablished(sas), 'the trap brought the tunnel up');
+      const c = statsCounters(await kw.cli(['stats']));
+      assert.ok((c['kernel.acquire'] ?? 0) >= 1, 'an acquire was raised by the userspace dataplane');
+    } catch (e) {
+      throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- keyway (tail) ---\n${kw.output().slice(-4000)}`);
+    } finally {
+      await echo.stop();
+      await kw.stop();
+      await charon.terminateAll();
+    }
+  });
+});
