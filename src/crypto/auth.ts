@@ -11,7 +11,7 @@
  * (ID type, 3 reserved bytes, identification data).
  */
 import { timingSafeEqual } from 'node:crypto';
-import { concatBytes } from './prf.js';
+import { concatBytes } from '../util/bytes.js';
 import type { Prf } from './prf.js';
 
 /** RFC 7296 §2.15: the 17 ASCII bytes, no NUL terminator. */

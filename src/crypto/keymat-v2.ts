@@ -3,7 +3,8 @@
  * Pure functions: bytes in, bytes out. Callers own zeroing the results.
  */
 import { CryptoError } from '../util/errors.js';
-import { concatBytes, prfPlus } from './prf.js';
+import { concatBytes } from '../util/bytes.js';
+import { prfPlus } from './prf.js';
 import type { Prf } from './prf.js';
 import { PrfId } from '../iana/ikev2.js';
 

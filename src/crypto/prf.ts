@@ -6,6 +6,7 @@ import { createHmac } from 'node:crypto';
 import { CryptoError } from '../util/errors.js';
 import { aesCmac, aesXcbcMac } from './mac.js';
 import { prfDescriptor } from './registry.js';
+import { concatBytes } from '../util/bytes.js';
 
 export interface Prf {
   readonly id: number;
@@ -48,18 +49,8 @@ export function createPrf(id: number): Prf {
   return { id, outputLength: d.outputLength, preferredKeyLength: d.preferredKeyLength, compute };
 }
 
-/** Concatenates byte arrays. */
-export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+/** Re-exported for the crypto modules that used to take it from here. */
+export { concatBytes };
 
 /**
  * prf+ (RFC 7296 §2.13):

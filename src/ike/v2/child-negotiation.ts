@@ -34,6 +34,21 @@ export interface ChildRequest {
 
 export type ChildOutcome = { readonly ok: true; readonly child: ChildSa } | { readonly ok: false; readonly reason: string };
 
+/**
+ * CREATE_CHILD_SA order (RFC 7296 §1.3.1): the Nonce and the optional KE go
+ * right after the SA payload: [N...], SA, Ni/Nr, [KE], TSi, TSr.
+ */
+export function withNonceAndKe(payloads: readonly Payload[], nonce: Uint8Array, ke?: Payload): Payload[] {
+  const out: Payload[] = [];
+  for (const p of payloads) {
+    out.push(p);
+    if (p.type !== PayloadType.SA) continue;
+    out.push({ type: PayloadType.NONCE, critical: false, data: nonce });
+    if (ke !== undefined) out.push(ke);
+  }
+  return out;
+}
+
 /** Proposals for IKE_AUTH carry no KE: the first CHILD SA reuses the IKE SA's DH (§1.2). */
 export function childProposalSpecs(cfg: ChildConfig, withKe: boolean): ChildConfig['espProposals'] {
   return withKe ? cfg.espProposals : cfg.espProposals.map((p) => ({ ...p, ke: [] }));

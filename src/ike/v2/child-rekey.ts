@@ -15,7 +15,7 @@ import { CryptoError } from '../../util/errors.js';
 import type { Payload } from '../../wire/ikev2/types.js';
 import type { ChildSa, CreationNonces } from '../child-sa.js';
 import type { IkeSa, RequestExchange, ResponseOutcome } from '../ike-sa.js';
-import { completeChildAsInitiator, prepareChildRequest, respondChild, type ChildRequest } from './child-negotiation.js';
+import { completeChildAsInitiator, prepareChildRequest, respondChild, withNonceAndKe, type ChildRequest } from './child-negotiation.js';
 import { CreateChildInitiator } from './create-child.js';
 import { DeleteChildInitiator } from './informational.js';
 import { bytesToSpi, findNotify, findPayload, notify, spiToBytes } from './payloads.js';
@@ -67,18 +67,9 @@ export class ChildRekeyInitiator implements RequestExchange {
     this.req = await prepareChildRequest(sa, old.cfg, pfs, { old });
     this.ni = sa.ctx.rng.bytes(NONCE_LENGTH);
     // §1.3.3: N(REKEY_SA) names the SA being rekeyed by the SPI we receive on.
-    const out: Payload[] = [notify(NotifyType.REKEY_SA, new Uint8Array(0), ProtocolId.ESP, spiToBytes(old.spiIn))];
-    for (const p of this.req.payloads) {
-      out.push(p);
-      if (p.type === PayloadType.SA) {
-        out.push({ type: PayloadType.NONCE, critical: false, data: this.ni });
-        if (pfs) {
-          this.ke = createKeyExchange(this.group, sa.ctx.rng, { modpExponent: sa.ctx.config.daemon.modpExponent });
-          out.push({ type: PayloadType.KE, critical: false, group: this.group, data: this.ke.publicValue });
-        }
-      }
-    }
-    return out;
+    if (pfs) this.ke = createKeyExchange(this.group, sa.ctx.rng, { modpExponent: sa.ctx.config.daemon.modpExponent });
+    const ke: Payload | undefined = this.ke ? { type: PayloadType.KE, critical: false, group: this.group, data: this.ke.publicValue } : undefined;
+    return [notify(NotifyType.REKEY_SA, new Uint8Array(0), ProtocolId.ESP, spiToBytes(old.spiIn)), ...withNonceAndKe(this.req.payloads, this.ni, ke)];
   }
 
   private retryLater(why: string): void {
@@ -254,13 +245,5 @@ export async function handleChildRekeyRequest(sa: IkeSa, payloads: readonly Payl
   old.successor = r.child;
   if (old.state === 'installed') old.state = 'rekeyed';
   sa.ctx.counters.inc('child.rekey.responded');
-  const out: Payload[] = [];
-  for (const p of r.payloads) {
-    out.push(p);
-    if (p.type === PayloadType.SA) {
-      out.push({ type: PayloadType.NONCE, critical: false, data: nr });
-      if (r.keResponse) out.push(r.keResponse);
-    }
-  }
-  sa.sendResponse(ExchangeType.CREATE_CHILD_SA, messageId, out);
+  sa.sendResponse(ExchangeType.CREATE_CHILD_SA, messageId, withNonceAndKe(r.payloads, nr, r.keResponse));
 }

@@ -14,7 +14,7 @@ import { ExchangeType, KeId, NotifyType, PayloadType, ProtocolId, nameOf } from 
 import { CryptoError } from '../../util/errors.js';
 import type { Payload } from '../../wire/ikev2/types.js';
 import type { IkeSa, RequestExchange, ResponseOutcome } from '../ike-sa.js';
-import { completeChildAsInitiator, prepareChildRequest, respondChild, type ChildOutcome, type ChildRequest } from './child-negotiation.js';
+import { completeChildAsInitiator, prepareChildRequest, respondChild, withNonceAndKe, type ChildOutcome, type ChildRequest } from './child-negotiation.js';
 import { findNotify, findPayload, notify } from './payloads.js';
 import { handleChildRekeyRequest } from './child-rekey.js';
 import { handleIkeRekeyRequest } from './ike-rekey.js';
@@ -41,21 +41,9 @@ export class CreateChildInitiator implements RequestExchange {
     const pfs = this.group !== 0;
     this.req = await prepareChildRequest(sa, this.cfg, pfs);
     this.ni = sa.ctx.rng.bytes(NONCE_LENGTH);
-    const [first, ...rest] = this.req.payloads;
-    const out: Payload[] = [];
-    // Keep the order SA, Ni, [KEi], TSi, TSr (after an optional USE_TRANSPORT_MODE notify).
-    for (const p of [first, ...rest]) {
-      if (p === undefined) continue;
-      out.push(p);
-      if (p.type === PayloadType.SA) {
-        out.push({ type: PayloadType.NONCE, critical: false, data: this.ni });
-        if (pfs) {
-          this.ke = createKeyExchange(this.group, sa.ctx.rng, { modpExponent: sa.ctx.config.daemon.modpExponent });
-          out.push({ type: PayloadType.KE, critical: false, group: this.group, data: this.ke.publicValue });
-        }
-      }
-    }
-    return out;
+    if (pfs) this.ke = createKeyExchange(this.group, sa.ctx.rng, { modpExponent: sa.ctx.config.daemon.modpExponent });
+    const ke: Payload | undefined = this.ke ? { type: PayloadType.KE, critical: false, group: this.group, data: this.ke.publicValue } : undefined;
+    return withNonceAndKe(this.req.payloads, this.ni, ke);
   }
 
   async onResponse(payloads: readonly Payload[]): Promise<ResponseOutcome> {
@@ -143,13 +131,5 @@ export async function handleCreateChildRequest(sa: IkeSa, payloads: readonly Pay
     sa.sendResponse(ExchangeType.CREATE_CHILD_SA, messageId, r.payloads);
     return;
   }
-  const out: Payload[] = [];
-  for (const p of r.payloads) {
-    out.push(p);
-    if (p.type === PayloadType.SA) {
-      out.push({ type: PayloadType.NONCE, critical: false, data: nr });
-      if (r.keResponse) out.push(r.keResponse);
-    }
-  }
-  sa.sendResponse(ExchangeType.CREATE_CHILD_SA, messageId, out);
+  sa.sendResponse(ExchangeType.CREATE_CHILD_SA, messageId, withNonceAndKe(r.payloads, nr, r.keResponse));
 }
