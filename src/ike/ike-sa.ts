@@ -138,7 +138,9 @@ export class IkeSa {
   // Message IDs (RFC 7296 §2.2): separate counters per direction.
   nextRequestId = 0;
   expectedPeerRequestId = 0;
-  lastResponse: { readonly messageId: number; readonly bytes: Uint8Array } | undefined;
+  lastResponse: { readonly messageId: number; readonly bytes: Uint8Array; readonly request: Uint8Array | undefined } | undefined;
+  /** the request being answered (set by the inbound path), kept with the cached response */
+  currentRequest: Uint8Array | undefined;
   private active: ActiveRequest | undefined;
   private readonly queue: RequestExchange[] = [];
   private halfOpenTimer: TimerHandle | undefined;
@@ -380,7 +382,7 @@ export class IkeSa {
   /** Sends a response and caches it for retransmitted requests (§2.1). */
   sendResponse(exchangeType: number, messageId: number, payloads: readonly Payload[], cleartext = false): void {
     const bytes = this.encode(exchangeType, messageId, true, payloads, cleartext);
-    this.lastResponse = { messageId, bytes };
+    this.lastResponse = { messageId, bytes, request: this.currentRequest };
     this.ctx.transport.send({ local: this.local, remote: this.remote, bytes });
     this.ctx.counters.inc('msg.tx.response');
   }

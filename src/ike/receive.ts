@@ -11,6 +11,7 @@
 import { ExchangeType, NotifyType, PayloadType } from '../iana/ikev2.js';
 import { findSk, openMessage } from '../message/protect-v2.js';
 import { CryptoError, WireError } from '../util/errors.js';
+import { bytesEqual } from '../util/bytes.js';
 import { decodeHeader } from '../wire/ikev2/header.js';
 import { decodeMessage } from '../wire/ikev2/message.js';
 import { checkRules } from '../wire/ikev2/rules.js';
@@ -85,7 +86,11 @@ async function processMessage(sa: IkeSa, d: Datagram, h: IkeHeader): Promise<voi
   } else {
     // §2.1: a retransmitted request gets our cached response, unprocessed.
     if (sa.lastResponse !== undefined && h.messageId === sa.lastResponse.messageId) {
-      sa.resendLastResponse();
+      // Only an identical copy of the request is a retransmission: anything else with
+      // this message ID is unauthenticated garbage we must not answer (no reflection).
+      const req = sa.lastResponse.request;
+      if (req === undefined || bytesEqual(req, d.bytes)) sa.resendLastResponse();
+      else ctx.counters.inc('msg.rx.drop.retransmit_mismatch');
       return;
     }
     if (h.messageId !== sa.expectedPeerRequestId) {
@@ -134,7 +139,10 @@ async function processMessage(sa: IkeSa, d: Datagram, h: IkeHeader): Promise<voi
   followPeer(sa, d);
   sa.lastInboundMs = ctx.clock.nowMs();
   const violation = checkRules(h.exchangeType, h.response, outer, inner);
-  if (!h.response) sa.expectedPeerRequestId = h.messageId + 1;
+  if (!h.response) {
+    sa.expectedPeerRequestId = h.messageId + 1;
+    sa.currentRequest = d.bytes;
+  }
   if (violation !== null) {
     ctx.counters.inc('msg.rx.drop.rules');
     ctx.log('info', 'msg.rx.rules', { ...sa.logFields, code: violation.code, message: violation.message });

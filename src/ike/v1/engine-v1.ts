@@ -11,7 +11,6 @@
 import type { ChildConfig, ConnectionConfig } from '../../config/model.js';
 import { V1Exchange } from '../../iana/ikev1.js';
 import { openV1 } from '../../message/v1-protect.js';
-import { parseIp } from '../../policy/ip.js';
 import { candidateConnectionsForInit } from '../../policy/peers.js';
 import { toHex } from '../../util/bytes.js';
 import { CryptoError, WireError } from '../../util/errors.js';
@@ -24,9 +23,12 @@ import type { IkeSaInfo } from '../info.js';
 import type { Datagram } from '../ports.js';
 import type { V1Engine, V1EngineFactory } from '../v1-api.js';
 import { deleteIsakmpSa, handleInformational, sendChildDelete } from './informational.js';
+import { answerAggressive1, handleAggressiveMode, startAggressiveMode } from './aggressive-mode.js';
 import { answerMainMode1, handleMainMode, startMainMode } from './main-mode.js';
-import { handleQuickMode, startQuickMode, type QuickResult } from './quick-mode.js';
+import { handleQuickMode } from './quick-mode.js';
 import { v1SaInfo } from './v1-info.js';
+import { armDpdV1 } from './dpd.js';
+import { armPhase1Rekey, newInitiatorSa, quickAll } from './initiator-v1.js';
 import { v1Fail } from './report.js';
 import { V1Sa } from './v1-sa.js';
 
@@ -34,13 +36,60 @@ export const createV1Engine: V1EngineFactory = (ctx: EngineContext): V1Engine =>
   const table = new Map<string, V1Sa>();
   const keyOf = (sa: V1Sa): string => (sa.initiator ? `i:${toHex(sa.spiI)}` : `r:${toHex(sa.spiI)}:${sa.remote.address}`);
 
+  /** In-flight re-initiations (by connection), so DPD, Quick Mode timeouts and rekeying never pile up. */
+  const reinitiating = new Set<string>();
+
+  function reinitiate(conn: ConnectionConfig, children: readonly ChildConfig[], why: string, after?: V1Sa): void {
+    if (reinitiating.has(conn.name)) return;
+    reinitiating.add(conn.name);
+    ctx.log('info', 'v1.reinitiate', { conn: conn.name, children: children.map((c) => c.name), why });
+    ctx.scheduler.at(ctx.clock.nowMs(), () => {
+      void initiateFresh(conn, children, why.startsWith('Quick Mode')).then((r) => {
+        reinitiating.delete(conn.name);
+        if (!r.ok) ctx.log('warn', 'v1.reinitiate.failed', { conn: conn.name, why, error: r.error });
+        // make-before-break (rekeying): the old ISAKMP SA goes once the new one is up
+        else if (after !== undefined) void after.run('rekeyed', () => deleteIsakmpSa(after, `replaced by ISAKMP SA #${r.ikeSaId ?? '?'}`));
+      });
+    });
+  }
+
   function register(sa: V1Sa): void {
     const key = keyOf(sa);
     table.set(key, sa);
+    sa.hooks = { reinitiate };
     sa.onClose(() => {
       if (table.get(key) === sa) table.delete(key);
     });
-    sa.onEstablished(() => sa.armLifetime(sa.lifeSeconds, () => deleteIsakmpSa(sa, 'ISAKMP SA lifetime expired')));
+    sa.onEstablished(() => {
+      sa.armLifetime(sa.lifeSeconds, () => deleteIsakmpSa(sa, 'ISAKMP SA lifetime expired'));
+      sa.lastInboundMs = ctx.clock.nowMs();
+      armDpdV1(sa);
+      armPhase1Rekey(sa, reinitiate);
+    });
+  }
+
+  /** A new ISAKMP SA (Main or Aggressive Mode per the connection), then a Quick Mode per child. */
+  function initiateFresh(conn: ConnectionConfig, children: readonly ChildConfig[], afterQmTimeout: boolean): Promise<InitiateResult> {
+    const sa = newInitiatorSa(ctx, conn, (spi) => table.has(`i:${toHex(spi)}`));
+    if (!(sa instanceof V1Sa)) return Promise.resolve(sa);
+    // a Quick Mode timing out on this SA too must not re-negotiate again (no loop)
+    sa.renegotiateOnQmTimeout = !afterQmTimeout;
+    register(sa);
+    ctx.counters.inc('v1.ike.initiated');
+    ctx.log('info', 'v1.ike.initiate', { ...sa.logFields, mode: sa.mode, children: children.map((c) => c.name) });
+    return new Promise((resolve) => {
+      let settled = false;
+      const done = (r: InitiateResult): void => {
+        if (!settled) resolve(r);
+        settled = true;
+      };
+      sa.onClose((reason) => done({ ok: false, ikeSaId: sa.uniqueId, error: reason }));
+      sa.onEstablished(() => {
+        if (children.length === 0) done({ ok: true, ikeSaId: sa.uniqueId });
+        else void quickAll(sa, children).then(done);
+      });
+      void sa.run('initiate', () => (sa.mode === 'aggressive' ? startAggressiveMode(sa) : startMainMode(sa)));
+    });
   }
 
   function lookup(d: Datagram, m: IsakmpMessage): V1Sa | undefined {
@@ -50,7 +99,7 @@ export const createV1Engine: V1EngineFactory = (ctx: EngineContext): V1Engine =>
     const i = table.get(`i:${spiI}`);
     if (i === undefined) return undefined;
     const zero = m.header.spiR.every((b) => b === 0);
-    if (i.spiR.every((b) => b === 0) && !zero && i.state === 'mm-sa-sent') i.spiR = m.header.spiR.slice();
+    if (i.spiR.every((b) => b === 0) && !zero && (i.state === 'mm-sa-sent' || i.state === 'am-sent')) i.spiR = m.header.spiR.slice();
     else if (!zero && toHex(i.spiR) !== toHex(m.header.spiR)) return undefined;
     return i;
   }
@@ -63,11 +112,8 @@ export const createV1Engine: V1EngineFactory = (ctx: EngineContext): V1Engine =>
 
   function newResponder(d: Datagram, m: IsakmpMessage): void {
     const h = m.header;
-    if (h.exchangeType === V1Exchange.AGGRESSIVE) {
-      ctx.counters.inc('v1.rx.drop.aggressive');
-      return;
-    }
-    if (h.exchangeType !== V1Exchange.IDENTITY_PROTECTION || h.messageId !== 0 || h.encrypted || h.spiR.some((b) => b !== 0)) {
+    const aggressive = h.exchangeType === V1Exchange.AGGRESSIVE;
+    if ((h.exchangeType !== V1Exchange.IDENTITY_PROTECTION && !aggressive) || h.messageId !== 0 || h.encrypted || h.spiR.some((b) => b !== 0)) {
       ctx.counters.inc('v1.rx.drop.unknown_spi');
       return;
     }
@@ -76,18 +122,19 @@ export const createV1Engine: V1EngineFactory = (ctx: EngineContext): V1Engine =>
       return;
     }
     const candidates = candidateConnectionsForInit(ctx.config.connections, d.local.address, d.remote.address, 1).filter((c) => c.remote[0]?.method === 'psk');
-    if (candidates.length === 0) {
-      ctx.counters.inc('v1.rx.drop.no_connection');
-      ctx.log('info', 'v1.no_connection', { peer: `${d.remote.address}[${d.remote.port}]` });
+    if (candidates.length === 0 || (aggressive && !candidates.some((c) => c.aggressive === true))) {
+      // Aggressive Mode answers with a PSK-keyed hash: refused unless a connection enables it (docs/ikev1.md)
+      ctx.counters.inc(candidates.length === 0 ? 'v1.rx.drop.no_connection' : 'v1.rx.drop.aggressive');
+      ctx.log('info', candidates.length === 0 ? 'v1.no_connection' : 'v1.aggressive.refused', { peer: `${d.remote.address}[${d.remote.port}]` });
       return;
     }
-    const sa = new V1Sa(ctx, false, h.spiI.slice(), d.local, d.remote);
+    const sa = new V1Sa(ctx, false, h.spiI.slice(), d.local, d.remote, aggressive ? 'aggressive' : 'main');
     let spiR = ctx.rng.bytes(8);
     while (spiR.every((b) => b === 0)) spiR = ctx.rng.bytes(8);
     sa.spiR = spiR;
     sa.candidates = candidates;
     register(sa);
-    void sa.run('MM1', () => {
+    void sa.run(aggressive ? 'AM1' : 'MM1', () => {
       sa.received(0, d.bytes);
       const timeout = ctx.config.daemon.halfOpenTimeout * 1000;
       const t = ctx.scheduler.at(ctx.clock.nowMs() + timeout, () => void sa.run('half-open timeout', () => {
@@ -95,7 +142,8 @@ export const createV1Engine: V1EngineFactory = (ctx: EngineContext): V1Engine =>
       }));
       sa.onClose(() => ctx.scheduler.cancel(t));
       sa.onEstablished(() => ctx.scheduler.cancel(t));
-      if (!answerMainMode1(sa, m.entries)) sa.destroy('phase 1 negotiation failed');
+      const ok = aggressive ? answerAggressive1(sa, m.entries) : answerMainMode1(sa, m.entries);
+      if (!ok) sa.destroy('phase 1 negotiation failed');
     });
   }
 
@@ -115,11 +163,34 @@ export const createV1Engine: V1EngineFactory = (ctx: EngineContext): V1Engine =>
       if (!(e instanceof WireError) && !(e instanceof CryptoError)) throw e;
       ctx.counters.inc('v1.rx.drop.decrypt');
       // RFC 2409 §5.4: with PSKs, MM5/MM6 that do not decrypt mean the keys differ
-      if (mid === 0 && (sa.state === 'mm-auth-sent' || (sa.state === 'mm-ke-sent' && !sa.initiator))) {
-        v1Fail(sa, 'auth', 'Main Mode', 'cannot decrypt the identity message: pre-shared key mismatch?', {});
+      if (mid === 0 && (sa.state === 'mm-auth-sent' || (!sa.initiator && (sa.state === 'mm-ke-sent' || sa.state === 'am-sent')))) {
+        v1Fail(sa, 'auth', sa.mode === 'aggressive' ? 'Aggressive Mode' : 'Main Mode', 'cannot decrypt the identity message: pre-shared key mismatch?', {});
         sa.destroy('authentication failed');
       }
       return undefined;
+    }
+  }
+
+  /**
+   * Whether a message of this exchange can be handled in the SA's state. Checked
+   * before decryption: a message we cannot handle yet must neither advance the
+   * exchange's IV chain nor count as received, so that its retransmission is
+   * processed once we can (e.g. a Quick Mode that overtook a lost AM3).
+   */
+  function acceptable(sa: V1Sa, h: IsakmpMessage['header']): boolean {
+    const p1 = sa.state !== 'established' && sa.state !== 'deleting';
+    switch (h.exchangeType) {
+      case V1Exchange.IDENTITY_PROTECTION:
+        return h.messageId === 0 && sa.mode === 'main' && p1;
+      case V1Exchange.AGGRESSIVE:
+        return h.messageId === 0 && sa.mode === 'aggressive' && p1;
+      case V1Exchange.QUICK_MODE:
+        return h.encrypted && h.messageId !== 0 && sa.state === 'established';
+      case V1Exchange.INFORMATIONAL:
+        // protected ones need the phase 2 IV seed (RFC 2409 App. B), i.e. an established phase 1
+        return !h.encrypted || sa.phase1LastBlock !== undefined;
+      default:
+        return false;
     }
   }
 
@@ -128,6 +199,10 @@ export const createV1Engine: V1EngineFactory = (ctx: EngineContext): V1Engine =>
     const mid = h.messageId;
     const bytes = d.bytes.subarray(0, h.length);
     if (sa.isDuplicate(mid, bytes)) return;
+    if (!acceptable(sa, h)) {
+      ctx.counters.inc('v1.rx.drop.exchange');
+      return;
+    }
     let entries: readonly PayloadEntry[] = m.entries;
     let plain: Uint8Array | undefined;
     if (h.encrypted) {
@@ -142,49 +217,20 @@ export const createV1Engine: V1EngineFactory = (ctx: EngineContext): V1Engine =>
       }
     }
     sa.received(mid, bytes);
+    if (plain !== undefined) sa.lastInboundMs = ctx.clock.nowMs();
     switch (h.exchangeType) {
       case V1Exchange.IDENTITY_PROTECTION:
-        if (mid !== 0) break;
-        handleMainMode(sa, entries, bytes);
+        handleMainMode(sa, entries);
+        return;
+      case V1Exchange.AGGRESSIVE:
+        handleAggressiveMode(sa, entries);
         return;
       case V1Exchange.QUICK_MODE:
-        if (plain === undefined || sa.state !== 'established') break;
-        await handleQuickMode(sa, mid, entries, plain);
-        return;
-      case V1Exchange.INFORMATIONAL:
-        handleInformational(sa, mid, entries, plain);
+        if (plain !== undefined) await handleQuickMode(sa, mid, entries, plain);
         return;
       default:
-        break;
+        handleInformational(sa, mid, entries, plain);
     }
-    ctx.counters.inc('v1.rx.drop.exchange');
-  }
-
-  function chooseLocal(conn: ConnectionConfig, family: 4 | 6): string | undefined {
-    const ok = (a: string): boolean => {
-      const ip = parseIp(a);
-      return ip !== undefined && ip.family === family && ip.value !== 0n;
-    };
-    return conn.localAddrs.find(ok) ?? ctx.config.daemon.listen.find(ok);
-  }
-
-  function quick(sa: V1Sa, cfg: ChildConfig): Promise<QuickResult> {
-    return new Promise((resolve) => {
-      void sa.run('quick mode', () => startQuickMode(sa, cfg, resolve));
-    });
-  }
-
-  async function quickAll(sa: V1Sa, children: readonly ChildConfig[]): Promise<InitiateResult> {
-    let first: number | undefined;
-    let error: string | undefined;
-    // several Quick Modes over one phase 1 SA, one after the other
-    for (const c of children) {
-      const r = await quick(sa, c);
-      if (r.ok) first ??= r.child.uniqueId;
-      else error ??= r.reason;
-    }
-    if (first === undefined && error !== undefined) return { ok: false, ikeSaId: sa.uniqueId, error };
-    return { ok: true, ikeSaId: sa.uniqueId, ...(first === undefined ? {} : { childSaId: first }) };
   }
 
   function allSas(): V1Sa[] {
@@ -217,31 +263,7 @@ export const createV1Engine: V1EngineFactory = (ctx: EngineContext): V1Engine =>
     async initiate(conn: ConnectionConfig, children: readonly ChildConfig[]): Promise<InitiateResult> {
       const existing = allSas().find((s) => s.conn?.name === conn.name && s.state === 'established');
       if (existing !== undefined) return quickAll(existing, children);
-      const remote = conn.remoteAddrs.find((a) => parseIp(a) !== undefined);
-      if (remote === undefined) return { ok: false, error: `connection ${conn.name} has no literal remote address to initiate to (remote_addrs)` };
-      const family = parseIp(remote)?.family ?? 4;
-      const local = chooseLocal(conn, family);
-      if (local === undefined) return { ok: false, error: `connection ${conn.name}: set local_addrs (or daemon.listen) to a concrete IPv${family} address` };
-      let spiI = ctx.rng.bytes(8);
-      while (spiI.every((b) => b === 0) || table.has(`i:${toHex(spiI)}`)) spiI = ctx.rng.bytes(8);
-      const sa = new V1Sa(ctx, true, spiI, { address: local, port: ctx.config.daemon.port }, { address: remote, port: conn.remotePort });
-      sa.conn = conn;
-      register(sa);
-      ctx.counters.inc('v1.ike.initiated');
-      ctx.log('info', 'v1.ike.initiate', { ...sa.logFields, children: children.map((c) => c.name) });
-      return new Promise((resolve) => {
-        let settled = false;
-        const done = (r: InitiateResult): void => {
-          if (!settled) resolve(r);
-          settled = true;
-        };
-        sa.onClose((reason) => done({ ok: false, ikeSaId: sa.uniqueId, error: reason }));
-        sa.onEstablished(() => {
-          if (children.length === 0) done({ ok: true, ikeSaId: sa.uniqueId });
-          else void quickAll(sa, children).then(done);
-        });
-        void sa.run('initiate', () => startMainMode(sa));
-      });
+      return initiateFresh(conn, children, false);
     },
 
     async listSas(): Promise<readonly IkeSaInfo[]> {

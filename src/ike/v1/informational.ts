@@ -10,6 +10,8 @@ import { concatBytes } from '../../util/bytes.js';
 import { allV1 } from '../../wire/ikev1/chain.js';
 import type { PayloadEntry } from '../../wire/ikev1/types.js';
 import { spiBytes, spiNumber } from './child-install.js';
+import { dpdAck } from './dpd.js';
+import { quickRefused } from './quick-mode.js';
 import { sendInformational, v1Fail } from './report.js';
 import type { V1Child } from './v1-child.js';
 import type { V1Sa } from './v1-sa.js';
@@ -39,11 +41,17 @@ export function handleInformational(sa: V1Sa, mid: number, entries: readonly Pay
       ctx.counters.inc('v1.dpd.answered');
       continue;
     }
-    if (n.notifyType === V1Notify.R_U_THERE_ACK || n.notifyType === V1Notify.INITIAL_CONTACT || n.notifyType === V1Notify.RESPONDER_LIFETIME) continue;
+    if (n.notifyType === V1Notify.R_U_THERE_ACK) {
+      if (plain !== undefined) dpdAck(sa, n.data);
+      continue;
+    }
+    if (n.notifyType === V1Notify.INITIAL_CONTACT || n.notifyType === V1Notify.RESPONDER_LIFETIME) continue;
     if (n.notifyType < 16384) {
       // an error notification (RFC 2408 §3.14.1 types 1-16383)
       const name = nameOfV1(V1Notify, n.notifyType);
       v1Fail(sa, 'peer-notify', plain === undefined ? 'Main Mode' : 'Informational', `peer sent ${name}`, { notify: name, code: n.notifyType });
+      // a refused Quick Mode fails now instead of timing out (which would re-negotiate phase 1)
+      if (plain !== undefined && n.protocolId !== V1Protocol.ISAKMP) quickRefused(sa, n.spi, `peer sent ${name}`);
       if (sa.state !== 'established') sa.destroy(`peer sent ${name}`);
     }
   }

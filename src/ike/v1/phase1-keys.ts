@@ -3,14 +3,16 @@
  * (RFC 2409 §5, §5.4, App. B), shared by both roles.
  */
 import { deriveSkeyids, encryptionKeyV1, phase1Hash, phase1Iv, skeyidPsk, v1Hash } from '../../crypto/keymat-v1.js';
-import { encrDescriptor, keDescriptor, prfDescriptor } from '../../crypto/registry.js';
+import { encrDescriptor, integDescriptor, keDescriptor, prfDescriptor } from '../../crypto/registry.js';
 import { IvChain } from '../../message/v1-protect.js';
-import { PrfId } from '../../iana/ikev2.js';
+import { IntegId, PrfId } from '../../iana/ikev2.js';
 import { P1Hash } from '../../iana/ikev1.js';
 import type { P1Choice } from '../../policy/v1-proposals.js';
 import type { V1Sa } from './v1-sa.js';
 
 const PRF_NAME: Readonly<Record<number, number>> = { [P1Hash.SHA]: PrfId.PRF_HMAC_SHA1, [P1Hash.SHA2_256]: PrfId.PRF_HMAC_SHA2_256, [P1Hash.SHA2_384]: PrfId.PRF_HMAC_SHA2_384, [P1Hash.SHA2_512]: PrfId.PRF_HMAC_SHA2_512 };
+/** The hash shown as the truncated-HMAC integrity algorithm of the same hash, as strongSwan lists IKEv1 SAs. */
+const INTEG_NAME: Readonly<Record<number, number>> = { [P1Hash.MD5]: IntegId.AUTH_HMAC_MD5_96, [P1Hash.SHA]: IntegId.AUTH_HMAC_SHA1_96, [P1Hash.SHA2_256]: IntegId.AUTH_HMAC_SHA2_256_128, [P1Hash.SHA2_384]: IntegId.AUTH_HMAC_SHA2_384_192, [P1Hash.SHA2_512]: IntegId.AUTH_HMAC_SHA2_512_256 };
 
 /** Records the negotiated transform on the SA (algorithms shown by list-sas). */
 export function adoptChoice(sa: V1Sa, c: P1Choice): void {
@@ -21,7 +23,7 @@ export function adoptChoice(sa: V1Sa, c: P1Choice): void {
   sa.algorithms = {
     encryption: encr?.name ?? String(c.encrId),
     encryptionKeyBits: c.keyBits,
-    integrity: `HMAC_${h.name}`,
+    integrity: integDescriptor(INTEG_NAME[c.hash] ?? 0)?.name ?? `HMAC_${h.name}`,
     prf: prfDescriptor(PRF_NAME[c.hash] ?? 0)?.name ?? `PRF_HMAC_${h.name}`,
     keyExchange: keDescriptor(c.group)?.name ?? String(c.group),
   };

@@ -20,13 +20,14 @@ import { Doi, LifeType, P2Attr, V1Exchange, V1Notify, V1Payload, V1Protocol } fr
 import { childCandidatesOf, selectChildConfig } from '../../policy/child-select.js';
 import { resolveTs, type TsRange } from '../../policy/ts-range.js';
 import { idToTs, tsToId } from '../../policy/v1-ids.js';
-import { encapKind, espProposal, parseP2Transform, phase2Choices, selectPhase2, type P2Choice } from '../../policy/v1-proposals.js';
+import { encapKind, espProposal, initiatorPfsGroup, parseP2Transform, phase2Choices, selectPhase2, type P2Choice } from '../../policy/v1-proposals.js';
 import { attributeNumber, decodeAttributes, encodeAttributes, numberAttribute } from '../../wire/ikev1/attributes.js';
 import { allV1, encodeV1Chain, findV1 } from '../../wire/ikev1/chain.js';
 import type { DataAttribute, IsakmpPayload, PayloadEntry, SaPayload } from '../../wire/ikev1/types.js';
 import { concatBytes } from '../../util/bytes.js';
 import { CryptoError, WireError } from '../../util/errors.js';
 import { installChild, spiBytes, spiNumber } from './child-install.js';
+import { deleteIsakmpSa } from './informational.js';
 import { newMessageId, sendInformational, v1Fail } from './report.js';
 import { V1Child } from './v1-child.js';
 import type { V1Sa } from './v1-sa.js';
@@ -73,6 +74,37 @@ function failQuick(sa: V1Sa, mid: number, q: QuickState, kind: 'proposal' | 'ts'
   q.done({ ok: false, reason: message });
 }
 
+/**
+ * A Quick Mode that times out on an established ISAKMP SA means the peer
+ * lost (or never had) that SA: like common implementations, start over with
+ * a new phase 1 for this child and the live ones (their IPsec SAs go with
+ * the old ISAKMP SA). Only once: an SA that is itself such a re-negotiation
+ * does not start another.
+ */
+function renegotiatePhase1(sa: V1Sa, cfg: ChildConfig): void {
+  const conn = sa.conn;
+  if (!sa.initiator || !sa.renegotiateOnQmTimeout || sa.state !== 'established' || conn === undefined) return;
+  const cfgs = [...new Set([...[...sa.children.values()].map((c) => c.cfg), cfg])];
+  sa.ctx.counters.inc('v1.qm.timeout.renegotiate');
+  deleteIsakmpSa(sa, 'Quick Mode timed out: re-negotiating phase 1');
+  sa.hooks.reinitiate(conn, cfgs, `Quick Mode timed out on ISAKMP SA #${sa.uniqueId}`);
+}
+
+/** A peer's error notification about one of our Quick Modes (its SPI is the one we offered): fail it now. */
+export function quickRefused(sa: V1Sa, spi: Uint8Array, what: string): boolean {
+  for (const [mid, q] of sa.quick) {
+    if (q.state !== 'qm1-sent') continue;
+    const ours = spi.length === 4 ? spiNumber(spi) === q.child.spiIn : sa.quick.size === 1;
+    if (!ours) continue;
+    sa.replied(mid);
+    sa.quick.delete(mid);
+    q.child.remove(what);
+    q.done({ ok: false, reason: `Quick Mode for ${q.child.cfg.name}: ${what}` });
+    return true;
+  }
+  return false;
+}
+
 /** Initiator: QM1. */
 export async function startQuickMode(sa: V1Sa, cfg: ChildConfig, done: (r: QuickResult) => void): Promise<void> {
   const ctx = sa.ctx;
@@ -86,8 +118,8 @@ export async function startQuickMode(sa: V1Sa, cfg: ChildConfig, done: (r: Quick
   child.mode = cfg.mode;
   child.spiIn = await ctx.dataplane.allocateSpi('esp', sa.remote.address, sa.local.address, child.reqid);
   const udp = sa.natLocal || sa.natRemote;
-  const group = cfg.espProposals.find((p) => p.ke.length > 0)?.ke[0] ?? 0;
-  const choices = phase2Choices(cfg, udp, group !== 0);
+  const group = initiatorPfsGroup(cfg);
+  const choices = phase2Choices(cfg, udp, group);
   const localTsSpec = cfg.localTs[0];
   const remoteTsSpec = cfg.remoteTs[0];
   if (choices.length === 0 || localTsSpec === undefined || remoteTsSpec === undefined) {
@@ -107,7 +139,10 @@ export async function startQuickMode(sa: V1Sa, cfg: ChildConfig, done: (r: Quick
   const q: QuickState = { state: 'qm1-sent', child, niB: ni, nrB: new Uint8Array(0), ke, choices, chosen: undefined, gxy: undefined, localTs, remoteTs, done };
   sa.quick.set(mid, q);
   const bytes = sealWithHash(sa, mid, rest, (r) => quickHash1(h, keys.skeyidA, mid, r));
-  sa.sendBytes(mid, bytes, true, (reason) => failQuick(sa, mid, q, 'timeout', `Quick Mode for ${cfg.name}: ${reason}`));
+  sa.sendBytes(mid, bytes, true, (reason) => {
+    failQuick(sa, mid, q, 'timeout', `Quick Mode for ${cfg.name}: ${reason}`);
+    renegotiatePhase1(sa, cfg);
+  });
   ctx.log('debug', 'v1.qm.sent', { ...child.logFields, mid: mid.toString(16), pfs: group });
 }
 

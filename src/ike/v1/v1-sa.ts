@@ -1,10 +1,12 @@
 /**
  * One ISAKMP SA (IKEv1 phase 1) with its Quick Mode children.
  *
- * States (RFC 2409 §5, Main Mode; explicit per-mode enum, ARCHITECTURE B3):
+ * States (RFC 2409 §5, Main / Aggressive Mode; explicit per-mode enum, ARCHITECTURE B3):
  *
- *   initiator: mm-sa-sent --MM2--> mm-ke-sent --MM4--> mm-auth-sent --MM6--> established
- *   responder: (MM1) mm-sa-sent --MM3--> mm-ke-sent --MM5--> established
+ *   MM initiator: mm-sa-sent --MM2--> mm-ke-sent --MM4--> mm-auth-sent --MM6--> established
+ *   MM responder: (MM1) mm-sa-sent --MM3--> mm-ke-sent --MM5--> established
+ *   AM initiator: am-sent --AM2 (sends AM3)--> established
+ *   AM responder: (AM1, sends AM2) am-sent --AM3--> established
  *   established --delete/expire--> deleting --> destroyed; any --fatal--> destroyed
  *
  * IKEv1 has no request/response pairing: each exchange (keyed by message ID,
@@ -13,7 +15,7 @@
  * when the peer repeats its previous message (RFC 2408 §5, as strongSwan
  * and Libreswan do).
  */
-import type { ConnectionConfig } from '../../config/model.js';
+import type { ChildConfig, ConnectionConfig } from '../../config/model.js';
 import type { Skeyids, V1Hash } from '../../crypto/keymat-v1.js';
 import { phase2Iv } from '../../crypto/keymat-v1.js';
 import { V1Exchange } from '../../iana/ikev1.js';
@@ -30,9 +32,10 @@ import type { P1Choice } from '../../policy/v1-proposals.js';
 import type { V1Child } from './v1-child.js';
 import type { QuickState } from './quick-mode.js';
 
-export type V1SaState = 'mm-sa-sent' | 'mm-ke-sent' | 'mm-auth-sent' | 'established' | 'deleting' | 'destroyed';
+export type V1SaState = 'mm-sa-sent' | 'mm-ke-sent' | 'mm-auth-sent' | 'am-sent' | 'established' | 'deleting' | 'destroyed';
 
 const EDGES: Readonly<Record<V1SaState, readonly V1SaState[]>> = {
+  'am-sent': ['established', 'destroyed'],
   'mm-sa-sent': ['mm-ke-sent', 'destroyed'],
   'mm-ke-sent': ['mm-auth-sent', 'established', 'destroyed'],
   'mm-auth-sent': ['established', 'destroyed'],
@@ -63,6 +66,8 @@ export interface Phase1Material {
   nr: Uint8Array;
   /** body of the initiator's SA payload (SAi_b, RFC 2409 §5) */
   saiB: Uint8Array;
+  /** Aggressive Mode responder: body of the initiator's ID payload from AM1 (IDii_b for HASH_I) */
+  idiiB: Uint8Array;
 }
 
 /** Main Mode work in progress (our KE, the transforms offered/chosen, the PSK). */
@@ -73,10 +78,19 @@ export interface Phase1Pending {
   psk: Uint8Array | undefined;
 }
 
+/** What SA-level code asks of the IKEv1 engine (set when the SA is registered). */
+export interface V1SaHooks {
+  /** New phase 1 plus Quick Modes for `children` (restart after DPD / a Quick Mode timeout, rekeying). */
+  reinitiate(conn: ConnectionConfig, children: readonly ChildConfig[], why: string): void;
+}
+
 export class V1Sa {
   readonly uniqueId: number;
-  state: V1SaState = 'mm-sa-sent';
-  readonly mode = 'main' as const;
+  state: V1SaState;
+  readonly mode: 'main' | 'aggressive';
+  /** endpoints of the first phase 1 messages (Aggressive Mode's NAT-D in AM3 describe them) */
+  readonly firstLocal: Endpoint;
+  readonly firstRemote: Endpoint;
   conn: ConnectionConfig | undefined;
   candidates: readonly ConnectionConfig[] = [];
   local: Endpoint;
@@ -94,7 +108,7 @@ export class V1Sa {
   ivs: IvChain | undefined;
   /** last CBC block of phase 1: seeds phase 2 IVs (RFC 2409 App. B) */
   phase1LastBlock: Uint8Array | undefined;
-  material: Phase1Material = { gxi: new Uint8Array(0), gxr: new Uint8Array(0), ni: new Uint8Array(0), nr: new Uint8Array(0), saiB: new Uint8Array(0) };
+  material: Phase1Material = { gxi: new Uint8Array(0), gxr: new Uint8Array(0), ni: new Uint8Array(0), nr: new Uint8Array(0), saiB: new Uint8Array(0), idiiB: new Uint8Array(0) };
   p1: Phase1Pending = { ke: undefined, offered: [], choice: undefined, psk: undefined };
   localIdText = '';
   remoteIdText = '';
@@ -102,6 +116,15 @@ export class V1Sa {
   /** Quick Mode exchanges in progress, by message ID */
   readonly quick = new Map<number, QuickState>();
   establishedAtMs: number | undefined;
+  /** clock ms of the last message from the peer that decrypted (DPD, RFC 3706 §5.3 "idle") */
+  lastInboundMs = 0;
+  /** RFC 3706: our last R-U-THERE sequence number; since = clock ms of the first unanswered one */
+  readonly dpdProbe: { seq: number; since: number | undefined };
+  hooks: V1SaHooks = { reinitiate: () => undefined };
+  private dpdTimer: TimerHandle | undefined;
+  private rekeyTimer: TimerHandle | undefined;
+  /** a Quick Mode timing out on this established SA re-negotiates phase 1 (false on SAs that are such a re-negotiation) */
+  renegotiateOnQmTimeout = true;
   establishedAtWall: number | undefined;
   closeReason: string | undefined;
   private readonly exchanges = new Map<number, ExchangeState>();
@@ -116,10 +139,34 @@ export class V1Sa {
     readonly spiI: Uint8Array,
     local: Endpoint,
     remote: Endpoint,
+    mode: 'main' | 'aggressive' = 'main',
   ) {
     this.uniqueId = ctx.nextUniqueId();
     this.local = local;
     this.remote = remote;
+    this.firstLocal = local;
+    this.firstRemote = remote;
+    this.mode = mode;
+    this.state = mode === 'aggressive' ? 'am-sent' : 'mm-sa-sent';
+    const r = ctx.rng.bytes(4);
+    // RFC 3706 §5.5: the first sequence number is random (and leaves room before wrapping)
+    this.dpdProbe = { seq: ((((r[0] ?? 0) & 0x7f) << 24) | ((r[1] ?? 0) << 16) | ((r[2] ?? 0) << 8) | (r[3] ?? 0)) >>> 0, since: undefined };
+  }
+
+  setRekeyTimer(atMs: number, fn: () => void): void {
+    if (this.rekeyTimer !== undefined) this.ctx.scheduler.cancel(this.rekeyTimer);
+    this.rekeyTimer = this.ctx.scheduler.at(atMs, () => {
+      this.rekeyTimer = undefined;
+      fn();
+    });
+  }
+
+  setDpdTimer(atMs: number, fn: () => void): void {
+    if (this.dpdTimer !== undefined) this.ctx.scheduler.cancel(this.dpdTimer);
+    this.dpdTimer = this.ctx.scheduler.at(atMs, () => {
+      this.dpdTimer = undefined;
+      fn();
+    });
   }
 
   get connectionName(): string {
@@ -296,6 +343,10 @@ export class V1Sa {
     this.exchanges.clear();
     if (this.lifeTimer !== undefined) this.ctx.scheduler.cancel(this.lifeTimer);
     this.lifeTimer = undefined;
+    if (this.dpdTimer !== undefined) this.ctx.scheduler.cancel(this.dpdTimer);
+    this.dpdTimer = undefined;
+    if (this.rekeyTimer !== undefined) this.ctx.scheduler.cancel(this.rekeyTimer);
+    this.rekeyTimer = undefined;
     for (const c of [...this.children.values()]) c.remove(reason);
     for (const q of this.quick.values()) {
       q.child.remove(reason);
