@@ -180,6 +180,11 @@ export interface DaemonSettings {
   readonly tunAddresses?: readonly string[];
   /** userspace dataplane: policy-routing table for tunnel routes (default 220) */
   readonly routeTable?: number;
+  /** xfrm dataplane: top octet of every reqid Keyway installs (ownership tag, default 0x4b); set only when configured */
+  readonly xfrmReqidTag?: number;
+  /** xfrm dataplane: inbound SPI range for ALLOCSPI (default 0x100..0xffffffff, RFC 4303 §2.1) */
+  readonly xfrmSpiMin?: number;
+  readonly xfrmSpiMax?: number;
 }
 
 export interface KeywayConfig {

@@ -159,13 +159,21 @@ export function selectPhase1(offered: readonly V1Proposal[], ours: readonly P1Ch
 
 // ------------------------------------------------------------------ phase 2
 
-export function phase2Choices(child: ChildConfig, encap: boolean, withPfs: boolean): P2Choice[] {
+/**
+ * ESP transforms of a child. PFS (RFC 2409 §5.5) as in IKEv2 proposals: a
+ * proposal listing key exchange methods requires PFS with one of them, one
+ * listing none forbids it. `pfs` selects: 0 = the proposals without KE
+ * methods; a group = the proposals listing it, with that group (the
+ * initiator sends one KE, so it offers one group); 'all' = every proposal
+ * with KE methods, each of its groups (the responder's view of a QM with KE).
+ */
+export function phase2Choices(child: ChildConfig, encap: boolean, pfs: number | 'all'): P2Choice[] {
   const out: P2Choice[] = [];
   const mode = child.mode === 'transport'
     ? (encap ? EncapMode.UDP_ENCAPSULATED_TRANSPORT : EncapMode.TRANSPORT)
     : (encap ? EncapMode.UDP_ENCAPSULATED_TUNNEL : EncapMode.TUNNEL);
   for (const p of child.espProposals) {
-    const groups = withPfs && p.ke.length > 0 ? p.ke : [0];
+    const groups = pfs === 0 ? (p.ke.length === 0 ? [0] : []) : pfs === 'all' ? p.ke : p.ke.filter((g) => g === pfs);
     for (const e of p.encr) {
       const d = encrDescriptor(e.id, e.keyBits);
       if (d === undefined || e.id === EncrId.ENCR_NULL) continue;
@@ -174,6 +182,11 @@ export function phase2Choices(child: ChildConfig, encap: boolean, withPfs: boole
     }
   }
   return out;
+}
+
+/** The child's PFS group as initiator: the first KE method of its first proposal listing one, 0 = no PFS. */
+export function initiatorPfsGroup(child: ChildConfig): number {
+  return child.espProposals.find((p) => p.ke.length > 0)?.ke[0] ?? 0;
 }
 
 export function espProposal(choices: readonly P2Choice[], spi: Uint8Array): V1Proposal {
@@ -230,7 +243,7 @@ export type P2Selection =
  * the child's esp_proposals list; without one, the child must list none.
  */
 export function selectPhase2(offered: readonly V1Proposal[], child: ChildConfig, withKe: boolean): P2Selection {
-  const ours = phase2Choices(child, false, withKe);
+  const ours = phase2Choices(child, false, withKe ? 'all' : 0);
   for (const p of offered) {
     if (p.protocolId !== V1Protocol.IPSEC_ESP || p.spi.length !== 4) continue;
     // proposals sharing a number are ANDed (e.g. AH+ESP, RFC 2408 §4.2): we only do ESP alone
@@ -245,5 +258,7 @@ export function selectPhase2(offered: readonly V1Proposal[], child: ChildConfig,
       }
     }
   }
-  return { ok: false, reason: `no acceptable ESP transform for ${child.name} (configured ${child.espProposals.map((p) => p.text).join(', ')})` };
+  const pfsRequired = child.espProposals.every((p) => p.ke.length > 0);
+  const why = !withKe && pfsRequired ? ': PFS is required (KE missing)' : withKe && ours.length === 0 ? ': PFS is not configured' : '';
+  return { ok: false, reason: `no acceptable ESP transform for ${child.name}${why} (configured ${child.espProposals.map((p) => p.text).join(', ')})` };
 }

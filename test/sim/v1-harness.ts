@@ -25,9 +25,15 @@ export interface V1PairOptions {
   readonly seed?: string;
   readonly westVersion?: 0 | 1 | 2;
   readonly eastVersion?: 0 | 1 | 2;
+  /** whole connection sections placed before east's `net` (so they rank first by config order) */
+  readonly eastConnsBefore?: string;
+  /** whole secret sections appended to east's secrets */
+  readonly eastSecrets?: string;
+  /** east's connection name (default net) */
+  readonly eastName?: string;
 }
 
-export function v1SideConfig(me: string, peer: string, meId: string, peerId: string, lts: string, rts: string, o: { conn: string; child: string; daemon: string; psk: string; extra: string; version: number }): string {
+export function v1SideConfig(me: string, peer: string, meId: string, peerId: string, lts: string, rts: string, o: { conn: string; child: string; daemon: string; psk: string; extra: string; version: number; before?: string; secrets?: string; name?: string }): string {
   return `
 daemon {
   listen = ${me}
@@ -35,7 +41,8 @@ daemon {
   ${o.daemon}
 }
 connections {
-  net {
+  ${o.before ?? ''}
+  ${o.name ?? 'net'} {
     version = ${o.version}
     local_addrs = ${me}
     remote_addrs = ${peer}
@@ -66,6 +73,7 @@ secrets {
     id-b = ${peerId}
     secret = ${o.psk}
   }
+  ${o.secrets ?? ''}
 }
 `;
 }
@@ -95,6 +103,7 @@ export class V1Pair {
     }));
     this.east = mk('east', EAST, v1SideConfig(EAST, WEST, 'east@example.org', 'west@example.org', '10.2.0.0/24', '10.1.0.0/24', {
       conn: opts.eastConn ?? '', child: opts.eastChild ?? '', daemon: opts.eastDaemon ?? '', psk: opts.eastPsk ?? psk, extra: opts.eastExtraChildren ?? '', version: opts.eastVersion ?? 1,
+      before: opts.eastConnsBefore ?? '', secrets: opts.eastSecrets ?? '', name: opts.eastName ?? 'net',
     }));
   }
 

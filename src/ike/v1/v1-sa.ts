@@ -20,13 +20,14 @@ import type { Skeyids, V1Hash } from '../../crypto/keymat-v1.js';
 import { phase2Iv } from '../../crypto/keymat-v1.js';
 import { V1Exchange } from '../../iana/ikev1.js';
 import { IvChain, sealV1, type V1Cipher } from '../../message/v1-protect.js';
-import { bytesEqual, toHex } from '../../util/bytes.js';
+import { toHex } from '../../util/bytes.js';
 import { encodeV1Chain } from '../../wire/ikev1/chain.js';
 import { encodeIsakmp } from '../../wire/ikev1/message.js';
 import type { IsakmpHeaderFields, IsakmpPayload } from '../../wire/ikev1/types.js';
 import type { EngineContext } from '../context.js';
 import type { AlgorithmInfo } from '../info.js';
 import type { Endpoint, TimerHandle } from '../ports.js';
+import { Exchanges } from './exchanges.js';
 import type { KeyExchange } from '../../crypto/ke/index.js';
 import type { P1Choice } from '../../policy/v1-proposals.js';
 import type { V1Child } from './v1-child.js';
@@ -43,21 +44,6 @@ const EDGES: Readonly<Record<V1SaState, readonly V1SaState[]>> = {
   deleting: ['destroyed'],
   destroyed: [],
 };
-
-/** Our own policy: a duplicate within this time of our last send is ignored. */
-const DUPLICATE_RESEND_MS = 1000;
-
-/** Per message ID: what we sent last, what we received last, retransmission. */
-interface ExchangeState {
-  lastSent: Uint8Array | undefined;
-  lastReceived: Uint8Array | undefined;
-  timer: TimerHandle | undefined;
-  tries: number;
-  /** clock ms of our last transmission (rate-limits resends triggered by duplicates) */
-  sentAtMs: number;
-  /** called when retransmissions are exhausted */
-  onTimeout: ((reason: string) => void) | undefined;
-}
 
 export interface Phase1Material {
   gxi: Uint8Array;
@@ -127,7 +113,7 @@ export class V1Sa {
   renegotiateOnQmTimeout = true;
   establishedAtWall: number | undefined;
   closeReason: string | undefined;
-  private readonly exchanges = new Map<number, ExchangeState>();
+  private readonly exchanges: Exchanges;
   private lifeTimer: TimerHandle | undefined;
   private mailbox: Promise<void> = Promise.resolve();
   private readonly closeListeners: ((reason: string) => void)[] = [];
@@ -142,6 +128,7 @@ export class V1Sa {
     mode: 'main' | 'aggressive' = 'main',
   ) {
     this.uniqueId = ctx.nextUniqueId();
+    this.exchanges = new Exchanges(ctx, () => ({ local: this.local, remote: this.remote }), (what, fn) => void this.run(what, fn));
     this.local = local;
     this.remote = remote;
     this.firstLocal = local;
@@ -220,15 +207,6 @@ export class V1Sa {
     return { spiI: this.spiI, spiR: this.spiR, majorVersion: 1, minorVersion: 0, exchangeType, encrypted: false, commit: false, authOnly: false, messageId };
   }
 
-  private exchange(mid: number): ExchangeState {
-    let x = this.exchanges.get(mid);
-    if (x === undefined) {
-      x = { lastSent: undefined, lastReceived: undefined, timer: undefined, tries: 0, sentAtMs: 0, onTimeout: undefined };
-      this.exchanges.set(mid, x);
-    }
-    return x;
-  }
-
   /** First IV of a phase 2 / informational exchange. */
   phase2IvFor(mid: number): Uint8Array {
     if (this.hash === undefined || this.phase1LastBlock === undefined || this.cipher === undefined) throw new Error('no phase 1 keys');
@@ -256,71 +234,21 @@ export class V1Sa {
   }
 
   sendBytes(mid: number, bytes: Uint8Array, awaitReply: boolean, onTimeout?: (reason: string) => void): void {
-    const x = this.exchange(mid);
-    if (x.timer !== undefined) this.ctx.scheduler.cancel(x.timer);
-    x.timer = undefined;
-    x.lastSent = bytes;
-    x.tries = 0;
-    x.onTimeout = onTimeout;
-    this.transmit(mid, x, awaitReply);
-  }
-
-  private transmit(mid: number, x: ExchangeState, awaitReply: boolean): void {
-    if (x.lastSent === undefined) return;
-    this.ctx.transport.send({ local: this.local, remote: this.remote, bytes: x.lastSent });
-    x.sentAtMs = this.ctx.clock.nowMs();
-    this.ctx.counters.inc(x.tries === 0 ? 'v1.tx' : 'v1.tx.retransmit');
-    if (!awaitReply) return;
-    const rt = this.ctx.config.daemon.retransmit;
-    const delay = rt.timeout * 1000 * Math.pow(rt.base, x.tries);
-    x.timer = this.ctx.scheduler.at(this.ctx.clock.nowMs() + delay, () => {
-      void this.run('v1 retransmit', () => {
-        x.timer = undefined;
-        if (x.tries >= rt.tries) {
-          const reason = `peer did not answer message ID ${mid.toString(16)} after ${rt.tries} retransmissions`;
-          const cb = x.onTimeout;
-          x.onTimeout = undefined;
-          if (cb !== undefined) cb(reason);
-          return;
-        }
-        x.tries++;
-        this.transmit(mid, x, true);
-      });
-    });
+    this.exchanges.send(mid, bytes, awaitReply, onTimeout);
   }
 
   /** The peer answered: stop retransmitting our last message of this exchange. */
   replied(mid: number): void {
-    const x = this.exchanges.get(mid);
-    if (x?.timer !== undefined) this.ctx.scheduler.cancel(x.timer);
-    if (x !== undefined) {
-      x.timer = undefined;
-      x.onTimeout = undefined;
-    }
+    this.exchanges.replied(mid);
   }
 
-  /**
-   * Duplicate check before any decryption (so the IV chain is untouched):
-   * a repeat of the peer's previous message makes us resend our last one.
-   */
+  /** A repeat of the peer's previous message (checked before decryption): resend our last one. */
   isDuplicate(mid: number, bytes: Uint8Array): boolean {
-    const x = this.exchanges.get(mid);
-    if (x?.lastReceived === undefined || !bytesEqual(x.lastReceived, bytes)) return false;
-    this.ctx.counters.inc('v1.rx.duplicate');
-    // A network that duplicates packets would otherwise make both sides echo
-    // each other forever: resend at most once per DUPLICATE_RESEND_MS.
-    if (x.lastSent !== undefined && this.ctx.clock.nowMs() - x.sentAtMs >= DUPLICATE_RESEND_MS) {
-      this.ctx.transport.send({ local: this.local, remote: this.remote, bytes: x.lastSent });
-      x.sentAtMs = this.ctx.clock.nowMs();
-      this.ctx.counters.inc('v1.tx.retransmit');
-    } else {
-      this.ctx.counters.inc('v1.rx.duplicate.ignored');
-    }
-    return true;
+    return this.exchanges.isDuplicate(mid, bytes);
   }
 
   received(mid: number, bytes: Uint8Array): void {
-    this.exchange(mid).lastReceived = bytes.slice();
+    this.exchanges.received(mid, bytes);
   }
 
   hasExchange(mid: number): boolean {
@@ -339,7 +267,6 @@ export class V1Sa {
   destroy(reason: string): void {
     if (this.state === 'destroyed') return;
     this.closeReason = reason;
-    for (const x of this.exchanges.values()) if (x.timer !== undefined) this.ctx.scheduler.cancel(x.timer);
     this.exchanges.clear();
     if (this.lifeTimer !== undefined) this.ctx.scheduler.cancel(this.lifeTimer);
     this.lifeTimer = undefined;
