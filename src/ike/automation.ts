@@ -59,7 +59,14 @@ export class Automation implements EngineHooks {
     if (this.inFlight.has(k)) return Promise.resolve({ ok: false, error: `an initiation of ${k} is already under way` });
     this.inFlight.add(k);
     const existing = establishedSaFor(ctx, conn);
-    const p = existing !== undefined && children.length > 0
+    const v1 = conn.version === 1 ? ctx.v1 : undefined;
+    if (conn.version === 1 && v1 === undefined) {
+      this.inFlight.delete(k);
+      return Promise.resolve({ ok: false, error: `connection ${conn.name} is IKEv1, which this daemon was built without` });
+    }
+    const p = v1 !== undefined
+      ? v1.initiate(conn, children)
+      : existing !== undefined && children.length > 0
       ? Promise.all(children.map((c) => createChild(existing, c))).then((rs) => rs.find((r) => !r.ok) ?? rs[0] ?? { ok: true, ikeSaId: existing.uniqueId })
       : initiateNew(ctx, conn, children);
     return p.then((r) => {
@@ -176,7 +183,7 @@ export class Automation implements EngineHooks {
     for (const conn of this.ctx.config.connections) {
       for (const cfg of conn.children) {
         if (cfg.startAction === 'trap') await this.trap(conn, cfg);
-        if (cfg.startAction === 'start' && conn.version !== 1 && !this.liveChildExists(conn, cfg)) {
+        if (cfg.startAction === 'start' && !this.liveChildExists(conn, cfg)) {
           void this.initiateWithRetries(conn, [cfg], 'start_action = start');
         }
       }
@@ -208,6 +215,10 @@ export class Automation implements EngineHooks {
     }
     const child = this.findChildBySpi(e.sa.spi);
     if (child === undefined) {
+      if (ctx.v1?.onExpire(e.sa.spi, e.hard) === true) {
+        ctx.counters.inc(e.hard ? 'kernel.expire.hard' : 'kernel.expire.soft');
+        return;
+      }
       ctx.counters.inc('kernel.expire.unknown');
       return;
     }

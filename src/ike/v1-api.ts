@@ -21,6 +21,13 @@ export interface V1Engine {
   terminateIke(uniqueId: number): Promise<boolean>;
   terminateChild(uniqueId: number): Promise<boolean>;
   counts(): { readonly ikeSas: number; readonly childSas: number; readonly halfOpen: number };
+  /**
+   * A dataplane soft/hard expiry for an SA with this SPI. Soft: a new Quick
+   * Mode for that child, then the old IPsec SAs are deleted (IKEv1 has no
+   * REKEY_SA: rekeying is a fresh Quick Mode). Hard: delete. false if no
+   * IKEv1 CHILD SA uses the SPI.
+   */
+  onExpire(spi: number, hard: boolean): boolean;
   shutdown(): Promise<void>;
 }
 

@@ -292,6 +292,31 @@ export const createV1Engine: V1EngineFactory = (ctx: EngineContext): V1Engine =>
       return false;
     },
 
+    onExpire(spi: number, hard: boolean): boolean {
+      for (const sa of allSas()) {
+        for (const c of sa.children.values()) {
+          if (c.spiIn !== spi && c.spiOut !== spi) continue;
+          const retire = (): Promise<void> =>
+            sa.run(hard ? 'hard expire' : 'soft expire', () => {
+              ctx.counters.inc(hard ? 'v1.child.expired' : 'v1.child.rekeyed');
+              sendChildDelete(c);
+              c.remove(hard ? 'hard lifetime reached in the dataplane' : 'rekeyed by a new Quick Mode');
+            });
+          if (hard || sa.state !== 'established') {
+            void retire();
+          } else {
+            // make-before-break: the new IPsec SAs first (quickAll queues on the SA's mailbox), then the old ones go
+            void quickAll(sa, [c.cfg]).then((r) => {
+              if (!r.ok) ctx.log('warn', 'v1.child.rekey.failed', { ...c.logFields, error: r.error });
+              return retire();
+            });
+          }
+          return true;
+        }
+      }
+      return false;
+    },
+
     counts() {
       let children = 0;
       for (const sa of allSas()) children += sa.children.size;
