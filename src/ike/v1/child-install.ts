@@ -11,6 +11,7 @@ import { formatTs, type TsRange } from '../../policy/ts-range.js';
 import type { P2Choice } from '../../policy/v1-proposals.js';
 import type { PolicySpec, SaSpec, Selector } from '../dataplane.js';
 import type { V1Child } from './v1-child.js';
+import { scheduleV1ChildLifetime } from './child-lifetime.js';
 
 export function spiBytes(spi: number): Uint8Array {
   return new Uint8Array([(spi >>> 24) & 0xff, (spi >>> 16) & 0xff, (spi >>> 8) & 0xff, spi & 0xff]);
@@ -83,4 +84,5 @@ export async function installChild(child: V1Child, choice: P2Choice, k: QuickKey
     ctx.keyLog?.childSaKeys({ spi: s.spi, src: s.src, dst: s.dst, encrId: choice.encrId, encrKeyBits: encr.keyBits, encrKey: s.keys.encrKey, integId: s.keys.integId, integKey: s.keys.integKey });
   }
   await child.install(sas, policies);
+  scheduleV1ChildLifetime(child);
 }

@@ -29,6 +29,7 @@ import { handleQuickMode } from './quick-mode.js';
 import { v1SaInfo } from './v1-info.js';
 import { armDpdV1 } from './dpd.js';
 import { armPhase1Rekey, newInitiatorSa, quickAll } from './initiator-v1.js';
+import { rekeyV1Child } from './child-lifetime.js';
 import { v1Fail } from './report.js';
 import { V1Sa } from './v1-sa.js';
 
@@ -305,11 +306,8 @@ export const createV1Engine: V1EngineFactory = (ctx: EngineContext): V1Engine =>
           if (hard || sa.state !== 'established') {
             void retire();
           } else {
-            // make-before-break: the new IPsec SAs first (quickAll queues on the SA's mailbox), then the old ones go
-            void quickAll(sa, [c.cfg]).then((r) => {
-              if (!r.ok) ctx.log('warn', 'v1.child.rekey.failed', { ...c.logFields, error: r.error });
-              return retire();
-            });
+            // make-before-break: the new IPsec SAs first (same reqid), then the old ones go
+            void rekeyV1Child(c);
           }
           return true;
         }

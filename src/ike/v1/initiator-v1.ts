@@ -9,6 +9,7 @@ import { parseIp } from '../../policy/ip.js';
 import type { EngineContext } from '../context.js';
 import type { InitiateResult } from '../engine-api.js';
 import { startQuickMode, type QuickResult } from './quick-mode.js';
+import type { V1Child } from './v1-child.js';
 import { V1Sa } from './v1-sa.js';
 
 function chooseLocal(ctx: EngineContext, conn: ConnectionConfig, family: 4 | 6): string | undefined {
@@ -33,9 +34,9 @@ export function newInitiatorSa(ctx: EngineContext, conn: ConnectionConfig, taken
   return sa;
 }
 
-export function quick(sa: V1Sa, cfg: ChildConfig): Promise<QuickResult> {
+export function quick(sa: V1Sa, cfg: ChildConfig, rekeyOf?: V1Child): Promise<QuickResult> {
   return new Promise((resolve) => {
-    void sa.run('quick mode', () => startQuickMode(sa, cfg, resolve));
+    void sa.run('quick mode', () => startQuickMode(sa, cfg, resolve, rekeyOf));
   });
 }
 

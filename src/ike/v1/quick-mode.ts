@@ -106,7 +106,7 @@ export function quickRefused(sa: V1Sa, spi: Uint8Array, what: string): boolean {
 }
 
 /** Initiator: QM1. */
-export async function startQuickMode(sa: V1Sa, cfg: ChildConfig, done: (r: QuickResult) => void): Promise<void> {
+export async function startQuickMode(sa: V1Sa, cfg: ChildConfig, done: (r: QuickResult) => void, rekeyOf?: V1Child): Promise<void> {
   const ctx = sa.ctx;
   const h = sa.hash;
   const keys = sa.keys;
@@ -114,7 +114,10 @@ export async function startQuickMode(sa: V1Sa, cfg: ChildConfig, done: (r: Quick
     done({ ok: false, reason: 'ISAKMP SA not established' });
     return;
   }
-  const child = new V1Child(sa, cfg);
+  // A rekey keeps the reqid, so old and new share the policies (make-before-break).
+  const child = new V1Child(sa, cfg, rekeyOf?.reqid);
+  child.initiatedByUs = true;
+  if (rekeyOf !== undefined) child.generation = rekeyOf.generation + 1;
   child.mode = cfg.mode;
   child.spiIn = await ctx.dataplane.allocateSpi('esp', sa.remote.address, sa.local.address, child.reqid);
   const udp = sa.natLocal || sa.natRemote;
@@ -288,7 +291,11 @@ async function answerQuickMode(sa: V1Sa, mid: number, entries: readonly PayloadE
       return;
     }
   }
-  const child = new V1Child(sa, cfg);
+  // IKEv1 has no REKEY_SA: a Quick Mode for a config that already has a live SA on this
+  // ISAKMP SA is its rekey; share that SA's reqid and policies (make-before-break).
+  const predecessor = [...sa.children.values()].find((c) => c.cfg.name === cfg.name && c.state === 'installed');
+  const child = new V1Child(sa, cfg, predecessor?.reqid);
+  if (predecessor !== undefined) child.generation = predecessor.generation + 1;
   child.mode = cfg.mode;
   child.spiIn = await ctx.dataplane.allocateSpi('esp', sa.remote.address, sa.local.address, child.reqid);
   child.spiOut = spiNumber(p2.proposal.spi);

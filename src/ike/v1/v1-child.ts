@@ -6,6 +6,7 @@
  */
 import type { ChildConfig } from '../../config/model.js';
 import type { PolicySpec, SaSpec } from '../dataplane.js';
+import type { TimerHandle } from '../ports.js';
 import type { AlgorithmInfo, ChildSaInfo } from '../info.js';
 import type { V1Sa } from './v1-sa.js';
 
@@ -28,15 +29,28 @@ export class V1Child {
   lifeSeconds = 0;
   establishedAtMs: number | undefined;
   establishedAtWall: number | undefined;
+  /** we started the Quick Mode that created this SA: we rekey it (one side only, or SAs multiply) */
+  initiatedByUs = false;
+  /** how many rekeys led to this SA */
+  generation = 0;
+  /** reqid shared by all generations (their policies are one PolicyBook group: make-before-break) */
+  readonly reqid: number;
+  rekeyTimer: TimerHandle | undefined;
+  rekeyAtMs: number | undefined;
+  expireTimer: TimerHandle | undefined;
   private readonly sas: SaSpec[] = [];
-  private readonly policies: PolicySpec[] = [];
+  private joined = false;
 
-  constructor(readonly sa: V1Sa, readonly cfg: ChildConfig) {
+  constructor(readonly sa: V1Sa, readonly cfg: ChildConfig, reqid?: number) {
     this.uniqueId = sa.ctx.nextUniqueId();
+    this.reqid = reqid ?? this.uniqueId;
   }
 
-  get reqid(): number {
-    return this.uniqueId;
+  cancelTimers(): void {
+    if (this.rekeyTimer) this.sa.ctx.scheduler.cancel(this.rekeyTimer);
+    if (this.expireTimer) this.sa.ctx.scheduler.cancel(this.expireTimer);
+    this.rekeyTimer = undefined;
+    this.expireTimer = undefined;
   }
 
   get logFields(): Record<string, unknown> {
@@ -50,10 +64,8 @@ export class V1Child {
       await dp.addSa(s);
       this.sas.push(s);
     }
-    for (const p of policies) {
-      await dp.addPolicy(p);
-      this.policies.push(p);
-    }
+    await this.sa.ctx.policies.join(this.reqid, policies);
+    this.joined = true;
     this.state = 'installed';
     this.establishedAtMs = this.sa.ctx.clock.nowMs();
     this.establishedAtWall = this.sa.ctx.wallClock.nowEpochMs();
@@ -67,15 +79,19 @@ export class V1Child {
     if (this.state === 'removed') return;
     const was = this.state;
     this.state = 'removed';
+    this.cancelTimers();
     this.sa.children.delete(this.uniqueId);
     const dp = this.sa.ctx.dataplane;
-    const policies = this.policies.splice(0);
+    const leave = this.joined;
+    this.joined = false;
+    const reqid = this.reqid;
+    const policyBook = this.sa.ctx.policies;
     const sas = this.sas.splice(0);
     const inbound = sas.some((s) => s.direction === 'in');
     const spiIn = this.spiIn;
     const local = this.sa.local.address;
     const work = async (): Promise<void> => {
-      for (const p of policies) await dp.deletePolicy(p);
+      if (leave) await policyBook.leave(reqid);
       for (const s of sas) await dp.deleteSa({ protocol: s.protocol, spi: s.spi, dst: s.dst });
       if (!inbound && spiIn !== 0) await dp.deleteSa({ protocol: 'esp', spi: spiIn, dst: local });
     };
@@ -101,8 +117,8 @@ export class V1Child {
       spiIn: hex8(this.spiIn), spiOut: hex8(this.spiOut), algorithms: this.algorithms ?? { encryption: 'NONE' },
       localTs: this.localTs, remoteTs: this.remoteTs, bytesIn: inC.bytes, bytesOut: outC.bytes, packetsIn: inC.packets, packetsOut: outC.packets,
       establishedAt: this.establishedAtWall === undefined ? '' : new Date(this.establishedAtWall).toISOString(),
-      // IKEv1 children are not rekeyed yet: they live until their lifetime
-      rekeyIn: null, expiresIn: left, generation: 0,
+      rekeyIn: this.rekeyAtMs === undefined ? null : Math.max(0, Math.round((this.rekeyAtMs - this.sa.ctx.clock.nowMs()) / 1000)),
+      expiresIn: left, generation: this.generation,
     };
   }
 }
