@@ -2,7 +2,7 @@
 # Installs what the User-mode Linux tests need (docs/xfrm.md, ../shared LAB.md §4):
 # the UML kernel (Linux 6.1 with ESP/XFRM/crypto modules), busybox (insmod,
 # poweroff inside the guest: the host has no kmod) and strongSwan 5.9.8 as the
-# reference peer, iptables-legacy for the NAT namespace. Idempotent; run as root. Prints the UML kernel path.
+# reference peer, iptables-legacy for the NAT namespace, tshark/dumpcap for the wire check. Idempotent; run as root. Prints the UML kernel path.
 set -euo pipefail
 need=()
 command -v linux.uml >/dev/null 2>&1 || test -x /usr/bin/linux.uml || need+=(user-mode-linux)
@@ -11,6 +11,8 @@ command -v swanctl >/dev/null 2>&1 || need+=(strongswan-swanctl charon-systemd l
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 # the NAT scenario masquerades with iptables-legacy: the UML kernel has no nft NAT chain type
 command -v iptables-legacy >/dev/null 2>&1 || need+=(iptables)
+# the xfrm <-> userspace scenario captures in the guest (dumpcap); tshark on the host checks the capture
+command -v dumpcap >/dev/null 2>&1 && command -v tshark >/dev/null 2>&1 || need+=(tshark)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "scripts/uml/setup.sh: missing ${need[*]} and not root" >&2

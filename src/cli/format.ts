@@ -10,6 +10,7 @@ import type {
   ConnectionInfo,
   CountersInfo,
   FailureRecord,
+  FlushResult,
   IkeSaInfo,
   InitiateResult,
   ReloadResult,
@@ -155,6 +156,14 @@ export function formatTerminate(r: TerminateResult): string {
 export function formatReload(r: ReloadResult): string {
   if (r.ok) return 'configuration reloaded\n';
   return `reload failed, running configuration kept:\n${r.errors.map((e) => `  ${e}`).join('\n')}\n`;
+}
+
+/** "flushed 2 IKE SA(s), 3 CHILD SA(s), 1 trap(s); xfrm dataplane: nothing left installed" (docs/cli.md) */
+export function formatFlush(r: FlushResult): string {
+  const head = `flushed ${r.ikeSas} IKE SA(s), ${r.childSas} CHILD SA(s), ${r.traps} trap(s)`;
+  const wait = r.unanswered > 0 ? `\n  ${r.unanswered} peer(s) did not answer the DELETE yet (retransmitting in the background)` : '';
+  const dp = r.dataplane === undefined ? '' : r.ok ? `; ${r.dataplane} dataplane: nothing left installed` : `; ${r.dataplane} dataplane: removal errors:`;
+  return `${head}${dp}${r.errors.map((e) => `\n  ${e}`).join('')}${wait}\n`;
 }
 
 export function formatVersion(cli: string, d: VersionResult): string {

@@ -10,6 +10,7 @@ import { checkConfig } from './check-config.js';
 import {
   formatConnections,
   formatFailures,
+  formatFlush,
   formatHistory,
   formatInitiate,
   formatReload,
@@ -94,6 +95,12 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
   { name: 'stats', summary: 'show SA counts and counters', positionals: [], flags: [] },
   { name: 'failures', summary: 'show recent negotiation failures', positionals: [], flags: [] },
   { name: 'reload', summary: 'reload the configuration file', positionals: [], flags: [] },
+  {
+    name: 'flush',
+    summary: 'delete all SAs (telling peers) and traps, remove what the dataplane installed',
+    positionals: [],
+    flags: [],
+  },
   { name: 'version', summary: 'show CLI and daemon versions', positionals: [], flags: [] },
 ];
 
@@ -110,11 +117,12 @@ async function call<C extends Command>(
   args: CommandArgs[C],
   human: (r: CommandResults[C]) => string,
   failed: (r: CommandResults[C]) => boolean = () => false,
+  timeoutMs?: number,
 ): Promise<number> {
   const path = p.flags.get('socket') ?? io.env['KEYWAY_SOCKET'] ?? DEFAULT_SOCKET;
   const client = await ControlClient.connect(path);
   try {
-    const result = await client.request(cmd, args);
+    const result = await client.request(cmd, args, timeoutMs);
     const bad = failed(result);
     if (p.flags.has('json')) io.out(`${JSON.stringify(result, null, 2)}\n`);
     else if (bad) io.err(human(result));
@@ -201,6 +209,9 @@ async function dispatch(p: ParsedArgs, io: CliIo): Promise<number> {
       return call(p, io, 'failures', {}, formatFailures);
     case 'reload':
       return call(p, io, 'reload', {}, formatReload, (r) => !r.ok);
+    case 'flush':
+      // the daemon waits up to 5 s for the peers' answers, then removes kernel state one message at a time
+      return call(p, io, 'flush', {}, formatFlush, (r) => !r.ok, 60_000);
     case 'version':
       return call(p, io, 'version', {}, (r) => formatVersion(packageVersion(), r));
     default:

@@ -13,7 +13,7 @@ import { parseIp } from './addr.js';
 import { readConnection } from './validate-conn.js';
 import { parseDecimal, parseDuration, parseEnum, parseSecret, parseUint, splitList } from './values.js';
 import type { Parsed } from './values.js';
-import { addError, addWarning, readSection, scalar, show, valuePos } from './validate-common.js';
+import { addError, addWarning, findKv, readSection, scalar, show, valuePos } from './validate-common.js';
 import type { Ctx, Field } from './validate-common.js';
 
 export interface ValidationResult {
@@ -58,6 +58,13 @@ const cidrListField: Field<string[]> = (ctx, kv, path) => {
 const ifName = (v: string): Parsed<string> =>
   /^[A-Za-z0-9_.-]{1,15}$/.test(v) ? { ok: true, value: v } : { ok: false, expected: 'an interface name of 1-15 letters, digits, _ . -' };
 
+/** A 32-bit unsigned value, decimal or 0x-hex (SPIs and reqids are usually written in hex). */
+const u32 = (min: number, max: number) => (v: string): Parsed<number> => {
+  const n = /^0x[0-9a-f]{1,8}$/i.test(v) ? Number.parseInt(v.slice(2), 16) : /^[0-9]{1,10}$/.test(v) ? Number(v) : -1;
+  const hex = (x: number): string => `0x${x.toString(16)}`;
+  return n >= min && n <= max ? { ok: true, value: n } : { ok: false, expected: `a number from ${hex(min)} to ${hex(max)} (decimal or 0x hex)` };
+};
+
 const DAEMON_FIELDS = {
   listen: listenField,
   port: scalar((v) => parseUint(v, 1, 65535)),
@@ -80,6 +87,11 @@ const DAEMON_FIELDS = {
   tun_addresses: cidrListField,
   // 253-255 are the kernel's default/main/local tables
   route_table: scalar((v) => parseUint(v, 1, 252)),
+  // xfrm dataplane (docs/xfrm.md "Ownership"): 0 would tag nothing (strongSwan's reqids start at 1)
+  xfrm_reqid_tag: scalar(u32(1, 0xff)),
+  // RFC 4303 §2.1: SPIs 1-255 are reserved by IANA, 0 means "no SA"
+  xfrm_spi_min: scalar(u32(0x100, 0xffffffff)),
+  xfrm_spi_max: scalar(u32(0x100, 0xffffffff)),
 };
 
 function readDaemon(ctx: Ctx, s: AstSection): DaemonSettings {
@@ -103,6 +115,10 @@ function readDaemon(ctx: Ctx, s: AstSection): DaemonSettings {
     natKeepalive: v.nat_keepalive ?? d.natKeepalive,
     modpExponent: v.modp_exponent ?? d.modpExponent,
   };
+  const spiMax = findKv(s.entries, 'xfrm_spi_max');
+  if ((v.xfrm_spi_min ?? 0x100) > (v.xfrm_spi_max ?? 0xffffffff) && spiMax !== undefined) {
+    addError(ctx, spiMax.valueLine, spiMax.valueColumn, `'daemon.xfrm_spi_max' is below 'daemon.xfrm_spi_min'`, 'the SPI range must not be empty');
+  }
   return {
     ...base,
     ...(v.keylog !== undefined ? { keyLog: v.keylog } : {}),
@@ -110,6 +126,9 @@ function readDaemon(ctx: Ctx, s: AstSection): DaemonSettings {
     ...(v.tun_mtu !== undefined ? { tunMtu: v.tun_mtu } : {}),
     ...(v.tun_addresses !== undefined ? { tunAddresses: v.tun_addresses } : {}),
     ...(v.route_table !== undefined ? { routeTable: v.route_table } : {}),
+    ...(v.xfrm_reqid_tag !== undefined ? { xfrmReqidTag: v.xfrm_reqid_tag } : {}),
+    ...(v.xfrm_spi_min !== undefined ? { xfrmSpiMin: v.xfrm_spi_min } : {}),
+    ...(v.xfrm_spi_max !== undefined ? { xfrmSpiMax: v.xfrm_spi_max } : {}),
   };
 }
 

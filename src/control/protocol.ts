@@ -53,6 +53,7 @@ export const COMMANDS = [
   'stats',
   'failures',
   'reload',
+  'flush',
   'version',
 ] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -82,6 +83,7 @@ export interface CommandArgs {
   stats: NoArgs;
   failures: NoArgs;
   reload: NoArgs;
+  flush: NoArgs;
   version: NoArgs;
 }
 
@@ -92,6 +94,22 @@ export interface TerminateResult {
 }
 export interface ReloadResult {
   readonly ok: boolean;
+  readonly errors: readonly string[];
+}
+/**
+ * `flush`: every IKE SA deleted (peers told), trap policies removed, then the
+ * dataplane removes whatever this daemon still had installed (docs/cli.md).
+ */
+export interface FlushResult {
+  /** false when the dataplane reported removal errors */
+  readonly ok: boolean;
+  readonly ikeSas: number;
+  readonly childSas: number;
+  readonly traps: number;
+  /** deletes the peer had not answered yet (they finish in the background) */
+  readonly unanswered: number;
+  /** the dataplane whose own flush ran (`xfrm`, `memory`; absent for `userspace`, see docs/cli.md) */
+  readonly dataplane?: string;
   readonly errors: readonly string[];
 }
 export interface VersionResult {
@@ -111,6 +129,7 @@ export interface CommandResults {
   stats: CountersInfo;
   failures: readonly FailureRecord[];
   reload: ReloadResult;
+  flush: FlushResult;
   version: VersionResult;
 }
 
@@ -235,6 +254,7 @@ function parseArgs(id: number, cmd: Command, args: Record<string, unknown>): Par
     case 'stats':
     case 'failures':
     case 'reload':
+    case 'flush':
     case 'version': {
       const extra = checkKeys(args, []);
       if (extra !== undefined) return bad(`unknown argument "${extra}"`);

@@ -18,6 +18,7 @@ import {
   parseRequest,
   type CommandResults,
   type ErrorCode,
+  type FlushResult,
   type ReloadResult,
   type Request,
   type Response,
@@ -28,6 +29,8 @@ export interface ControlServerOptions {
   readonly path: string;
   readonly engine: EngineApi;
   readonly reload: () => Promise<ReloadResult>;
+  /** `flush`: the engine's flush plus the dataplane's (src/daemon/main.ts); default: the engine's only */
+  readonly flush?: () => Promise<FlushResult>;
   readonly logger: Logger;
   /** reported by `version`; defaults to package.json's version */
   readonly version?: string;
@@ -143,6 +146,10 @@ async function dispatch(req: Request, opts: ControlServerOptions): Promise<unkno
     case 'reload': {
       const r = await opts.reload();
       return { ok: r.ok, errors: [...r.errors] } satisfies CommandResults['reload'];
+    }
+    case 'flush': {
+      const r = opts.flush !== undefined ? await opts.flush() : { ok: true, ...(await engine.flush()), errors: [] };
+      return { ...r, errors: [...r.errors] } satisfies CommandResults['flush'];
     }
     case 'version':
       return {

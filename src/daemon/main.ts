@@ -5,6 +5,7 @@
  */
 import { loadConfigFile } from '../config/load.js';
 import type { KeywayConfig } from '../config/model.js';
+import type { FlushResult } from '../control/protocol.js';
 import { startControlServer, type ControlServer } from '../control/server.js';
 import { NodeRng } from '../crypto/rng.js';
 import type { Dataplane } from '../ike/dataplane.js';
@@ -13,7 +14,7 @@ import { createV1Engine } from '../ike/v1/engine-v1.js';
 import type { Datagram, KeyLog, LogLevel, Logger } from '../ike/ports.js';
 import { MemoryDataplane } from '../kernel/memory/memory-dataplane.js';
 import { USERSPACE_DEFAULTS, createUserspaceRuntime, type UserspaceRuntime } from '../kernel/userspace/runtime.js';
-import { openXfrmDataplane, prepareIkeSocketsForXfrm } from '../kernel/xfrm/daemon-setup.js';
+import { openXfrmDataplane, prepareIkeSocketsForXfrm, xfrmOptionsFromConfig } from '../kernel/xfrm/daemon-setup.js';
 import { UdpTransport } from '../transport/udp.js';
 import { FileKeyLog, keyLogPaths } from './keylog.js';
 import { createLogger, isLogLevel, type LogFormat } from './logging.js';
@@ -74,6 +75,21 @@ function withExtraCounters(engine: Engine, extra: () => Readonly<Record<string, 
   });
 }
 
+/**
+ * `keyway flush`: the engine deletes every SA (telling peers) and its traps,
+ * then the dataplane removes whatever this daemon still has installed (for
+ * xfrm: exactly the kernel state it recorded). The userspace dataplane's
+ * flush() also tears down its host routes and rules, which a running daemon
+ * still needs, so there the engine's deletes (which empty its SAD/SPD) suffice.
+ */
+async function flushAll(engine: Engine, dataplane: Dataplane, flushDataplane: boolean, logger: Logger): Promise<FlushResult> {
+  const counts = await engine.flush();
+  const errors: string[] = [];
+  if (flushDataplane) await dataplane.flush().catch((e: unknown) => errors.push(e instanceof Error ? e.message : String(e)));
+  logger.log(errors.length > 0 ? 'warn' : 'info', 'daemon.flushed', { ...counts, dataplane: dataplane.name, dataplaneFlushed: flushDataplane, errors });
+  return { ok: errors.length === 0, ...counts, ...(flushDataplane ? { dataplane: dataplane.name } : {}), errors };
+}
+
 /** Loads the config or throws an Error whose message lists every problem. */
 function loadOrThrow(path: string): KeywayConfig {
   const r = loadConfigFile(path);
@@ -95,8 +111,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   );
   const keyLog: KeyLog | undefined = config.daemon.keyLog !== undefined ? new FileKeyLog(keyLogPaths(config.daemon.keyLog)) : undefined;
   if (keyLog !== undefined) logger.log('warn', 'keylog.enabled', { path: config.daemon.keyLog, note: 'IKE and ESP keys are written to disk (debug only)' });
-  const { dataplane, userspace } =
-    config.daemon.dataplane === 'xfrm' ? { dataplane: await openXfrmDataplane(logger), userspace: undefined } : createDataplane(config, rng, clock, logger);
+  const xfrm = config.daemon.dataplane === 'xfrm' ? await openXfrmDataplane(logger, xfrmOptionsFromConfig(config.daemon)) : undefined;
+  const { dataplane, userspace } = xfrm !== undefined ? { dataplane: xfrm, userspace: undefined } : createDataplane(config, rng, clock, logger);
   let engineRef: Engine | undefined;
   const transport = await UdpTransport.open({
     listen: config.daemon.listen,
@@ -138,8 +154,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   try {
     control = await startControlServer({
       path: socketPath,
-      engine: withExtraCounters(engine, () => ({ ...transport.counters(), ...(userspace?.dataplane.counters() ?? {}) })),
+      engine: withExtraCounters(engine, () => ({ ...transport.counters(), ...(userspace?.dataplane.counters() ?? {}), ...(xfrm?.counters() ?? {}) })),
       logger,
+      flush: () => flushAll(engine, dataplane, userspace === undefined, logger),
       reload: () => {
         const r = loadConfigFile(opts.configPath);
         if (r.config === undefined) return Promise.resolve({ ok: false, errors: r.errors.map((e) => e.message) });

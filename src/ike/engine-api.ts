@@ -17,6 +17,18 @@ export interface InitiateResult {
   readonly error?: string;
 }
 
+/** What `flush()` removed (docs/cli.md `keyway flush`). */
+export interface FlushCounts {
+  /** IKE SAs deleted (IKEv2 and IKEv1, half-open ones included) */
+  readonly ikeSas: number;
+  /** CHILD SAs they carried */
+  readonly childSas: number;
+  /** trap policies removed (start_action = trap) */
+  readonly traps: number;
+  /** deletes whose peer had not answered when flush() returned (they finish in the background) */
+  readonly unanswered: number;
+}
+
 export interface EngineApi {
   /** Feed one received IKE datagram (non-ESP marker already stripped). Never throws. */
   receive(d: Datagram): void;
@@ -44,6 +56,13 @@ export interface EngineApi {
   history(): readonly TeardownRecord[];
   /** most recent negotiation failures, newest last */
   failures(): readonly FailureRecord[];
+  /**
+   * Delete every IKE SA with its CHILD SAs, telling each peer (RFC 7296 §1.4.1),
+   * and remove every trap policy; unlike shutdown() the engine keeps running
+   * (`keyway reload` re-applies start actions). Resolves when all deletes are
+   * answered or after `waitMs` (default 5000), whichever comes first.
+   */
+  flush(waitMs?: number): Promise<FlushCounts>;
   /** Delete all SAs (telling peers, best effort) and cancel all timers. */
   shutdown(): Promise<void>;
 }

@@ -8,7 +8,7 @@ import { WireError } from '../util/errors.js';
 import type { ChildSa } from './child-sa.js';
 import type { EngineContext, EngineDeps } from './context.js';
 import { Counters } from './counters.js';
-import type { EngineApi, InitiateResult } from './engine-api.js';
+import type { EngineApi, FlushCounts, InitiateResult } from './engine-api.js';
 import { FailureLog } from './failures.js';
 import type { IkeSa } from './ike-sa.js';
 import type { ConnectionInfo, CountersInfo, FailureRecord, IkeSaInfo } from './info.js';
@@ -203,6 +203,33 @@ export function createEngine(deps: EngineDeps, config: KeywayConfig): Engine {
 
     failures(): readonly FailureRecord[] {
       return ctx.failures.list();
+    },
+
+    async flush(waitMs = 5000): Promise<FlushCounts> {
+      let traps = 0;
+      for (const conn of ctx.config.connections) for (const cfg of conn.children) if (ctx.trapReqid(conn, cfg) !== undefined) traps++;
+      await automation.untrapAll();
+      const v2 = ctx.table.all();
+      const v1 = (await ctx.v1?.listSas()) ?? [];
+      let childSas = v1.reduce((n, s) => n + s.children.length, 0);
+      for (const sa of v2) childSas += sa.children.size;
+      let unanswered = v2.length + v1.length;
+      const deletes = [
+        ...v2.map((sa) => deleteIke(sa, 'flushed by administrator')),
+        ...v1.map((s) => ctx.v1?.terminateIke(s.uniqueId)),
+      ].map((p) => Promise.resolve(p).then(() => void unanswered--));
+      // a dead peer keeps a DELETE retransmitting for minutes (§2.4): do not make the administrator wait for it
+      await new Promise<void>((resolve) => {
+        const h = ctx.scheduler.at(ctx.clock.nowMs() + waitMs, resolve);
+        void Promise.all(deletes).then(() => {
+          ctx.scheduler.cancel(h);
+          resolve();
+        });
+      });
+      const counts = { ikeSas: v2.length + v1.length, childSas, traps, unanswered };
+      ctx.counters.inc('admin.flush');
+      ctx.log('info', 'engine.flushed', { ...counts });
+      return counts;
     },
 
     async shutdown(): Promise<void> {

@@ -6,6 +6,9 @@
  *    `keyway failures` says the kernel lacks ESP support;
  *  - west's trap policy (start_action = trap) plus matching traffic raises an
  *    ACQUIRE that starts a negotiation (west initiates the IKE SA).
+ *  - `keyway flush` deletes the SAs (east is told), removes the trap and
+ *    everything else west installed, the daemon keeps running and `reload`
+ *    puts the trap back.
  * On exit west leaves nothing in `ip xfrm state` / `ip xfrm policy`.
  */
 import { after, before, describe, test } from 'node:test';
@@ -118,6 +121,29 @@ describe('Keyway with dataplane = xfrm on a kernel without ESP', { skip: gate },
     assert.match(log, /"event":"xfrm\.acquire","reqid":\d+,"local":"10\.1\.0\.1","remote":"10\.2\.0\.7"/);
     assert.match(log, /"event":"trap\.acquire","conn":"gw","child":"net"/);
     assert.ok(started(), `west initiated an IKE SA because of the ACQUIRE:\n${log.split('\n').filter((l) => /acquire|initiat|established/.test(l)).slice(-10).join('\n')}`);
+  });
+
+  test('keyway flush: SAs deleted (peer told), trap and kernel state gone, daemon keeps running; reload re-traps', async () => {
+    assert.ok(west && east);
+    const k = west;
+    const e = east;
+    // an IKE SA to flush (the ACQUIRE test may have left one; make sure there is one)
+    if ((await k.listSas()).length === 0) await east.cli(['initiate', 'gw', '--child', 'net'], 30_000);
+    const before = await pollUntil(() => k.listSas(), (l) => l.some((s) => s.state === 'established'), 15_000);
+    assert.ok(before.some((s) => s.state === 'established'), `an IKE SA to flush: ${JSON.stringify(before)}`);
+    const r = (await k.json(['flush'], 60_000)) as { ok: boolean; ikeSas: number; traps: number; unanswered: number; dataplane: string; errors: string[] };
+    assert.deepEqual({ ok: r.ok, traps: r.traps, unanswered: r.unanswered, dataplane: r.dataplane, errors: r.errors }, { ok: true, traps: 1, unanswered: 0, dataplane: 'xfrm', errors: [] });
+    assert.equal(r.ikeSas, before.length);
+    assert.deepEqual(await k.listSas(), []);
+    assert.deepEqual(await pollUntil(() => e.listSas(), (l) => l.length === 0, 10_000), [], 'east was told');
+    // only the per-socket IKE bypass policies of the running daemon's sockets remain ("socket in/out")
+    assert.doesNotMatch((await runOk(['ip', '-n', topo.west.ns, 'xfrm', 'policy'])).stdout, /\bdir (in|out|fwd)\b/, 'no SPD entry left (the trap is gone too)');
+    assert.doesNotMatch((await runOk(['ip', '-n', topo.west.ns, 'xfrm', 'state'])).stdout, /spi 0x0*[1-9a-f]/, 'no SA left');
+    assert.match(k.output(), /"event":"daemon\.flushed"/);
+    const rl = await k.cli(['reload'], 20_000);
+    assert.equal(rl.code, 0, rl.stderr);
+    const pol = await pollUntil(async () => (await runOk(['ip', '-n', topo.west.ns, 'xfrm', 'policy'])).stdout, (p) => p.includes('10.1.0.0/24'), 10_000);
+    assert.match(pol, /reqid 125829\d{4} mode tunnel/, 'reload put the trap back');
   });
 
   test('on exit nothing west installed is left in the kernel', async () => {

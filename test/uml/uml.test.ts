@@ -6,12 +6,20 @@
  *   Keyway (xfrm) <-> strongSwan 5.9.8 (kernel-netlink): tunnel + transport,
  *     pings both ways, kernel counters in `keyway list-sas --json`, trap/ACQUIRE,
  *     nothing left after exit;
- *   Keyway (xfrm) <-> Keyway (xfrm) through a masquerading NAT (ESP-in-UDP).
+ *   Keyway (xfrm) <-> Keyway (xfrm) through a masquerading NAT (ESP-in-UDP);
+ *   Keyway (xfrm) <-> Keyway (userspace): ESP-in-UDP both ways, per-SA counters
+ *     agree, tshark (here, on the host) decrypts and ICV-checks the guest's
+ *     capture; `keyway flush` empties the kernel and tells the peer.
  * Needs root; skips without it unless KEYWAY_REQUIRE_INTEROP=1.
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseTsharkEsp, type EspFrame } from '../interop/lab/esp-capture.js';
+import { missingPrereqs } from '../interop/lab/prereq.js';
 import { repoPath } from '../helpers/paths.js';
 import { loadNative } from '../../src/native/addon.js';
 import { bootUml, type BootResult } from './lab/boot.js';
@@ -109,5 +117,93 @@ describe('kernel ESP in User-mode Linux (one boot)', { skip: pre.why ?? false },
     assertCountersMoved(d['counters'], 'lan');
     assert.ok((d['natUdp4500'] as number) >= 1, 'the NAT tracked the UDP 4500 flow');
     assert.deepEqual(d['leftAfterExit'], ['', '']);
+  });
+
+  type SaCounters = { spiIn: string; spiOut: string; encap: string; bytesIn: number; bytesOut: number; packetsIn: number; packetsOut: number };
+  const sides = (): { d: Record<string, unknown>; west: Record<string, SaCounters>; east: Record<string, SaCounters> } => {
+    const d = byName('userspace').details;
+    return { d, west: d['west'] as Record<string, SaCounters>, east: d['east'] as Record<string, SaCounters> };
+  };
+
+  test('Keyway (xfrm) <-> Keyway (userspace): ping both ways through AES-CBC+SHA-256 and AES-GCM, ESP-in-UDP, counters agree', () => {
+    const { d, west, east } = sides();
+    for (const k of ['pingCbcWestToEast', 'pingCbcEastToWest', 'pingGcmWestToEast', 'pingGcmEastToWest']) assertPing(d[k], k);
+    for (const c of ['cbc', 'gcm']) {
+      const w = west[c];
+      const e = east[c];
+      assert.ok(w && e, `${c}: installed on both sides: ${JSON.stringify(d)}`);
+      assert.equal(w.encap, 'true', `${c}: west encapsulates`);
+      assert.equal(e.encap, 'true', `${c}: east encapsulates`);
+      assert.equal(w.spiOut, e.spiIn);
+      assert.equal(w.spiIn, e.spiOut);
+      assert.ok(w.packetsOut >= 6 && w.packetsIn >= 6, `${c}: 3 requests and 3 replies each way: ${JSON.stringify(w)}`);
+      // the kernel and Node count the same packets and the same inner bytes
+      assert.deepEqual(
+        { packetsIn: e.packetsIn, packetsOut: e.packetsOut, bytesIn: e.bytesIn, bytesOut: e.bytesOut },
+        { packetsIn: w.packetsOut, packetsOut: w.packetsIn, bytesIn: w.bytesOut, bytesOut: w.bytesIn },
+        `${c}: west (kernel) ${JSON.stringify(w)} vs east (userspace) ${JSON.stringify(e)}`,
+      );
+    }
+    const enc = d['kernelEncap'] as string[];
+    assert.equal(enc.length, 4, JSON.stringify(enc));
+    assert.ok(enc.every((l) => l.includes('espinudp sport 4500 dport 4500')), JSON.stringify(enc));
+    assert.deepEqual(Object.entries(d['eastRxDrops'] as Record<string, number>).filter(([, v]) => v > 0), [], 'Node dropped nothing the kernel sent');
+    assert.equal(d['eastRxPackets'], (west['cbc']?.packetsOut ?? 0) + (west['gcm']?.packetsOut ?? 0), 'every ESP packet the kernel sent was accepted by Node');
+  });
+
+  test('the wire: tshark decrypts and verifies every ESP packet, built by the kernel and by Node', { skip: missingPrereqs(['tshark']) ?? false }, () => {
+    const { west } = sides();
+    const pcap = boot.artifacts.get('xfrm-userspace.pcap');
+    const keys = boot.artifacts.get('xfrm-userspace.esp_sa');
+    assert.ok(pcap && keys, `the guest left its capture and key lines: ${[...boot.artifacts.keys()].join(', ')}`);
+    const lines = keys.toString('utf8').split('\n').filter((l) => l.startsWith('"'));
+    assert.equal(lines.length, 4, `one esp_sa line per SA: ${keys.toString('utf8')}`);
+    const dir = mkdtempSync(join(tmpdir(), 'kw-uml-wire-'));
+    let frames: EspFrame[];
+    try {
+      const path = join(dir, 'wire.pcap');
+      writeFileSync(path, pcap);
+      const args = ['-n', '-r', path, '-V', '-Y', 'esp', '-o', 'esp.enable_encryption_decode:TRUE', '-o', 'esp.enable_authentication_check:TRUE'];
+      for (const l of lines) args.push('-o', `uat:esp_sa:${l}`);
+      const r = spawnSync('tshark', args, { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+      assert.equal(r.status, 0, r.stderr);
+      frames = parseTsharkEsp(r.stdout);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const cbc = west['cbc'];
+    const gcm = west['gcm'];
+    assert.ok(cbc && gcm);
+    const check = (spi: string, inner: readonly string[], icv: boolean, who: string): void => {
+      const fs = frames.filter((f) => f.spi === spi);
+      assert.ok(fs.length >= 6, `${who}: ${fs.length} ESP frames with SPI ${spi} (all SPIs: ${JSON.stringify(frames.map((f) => f.spi))})`);
+      for (const f of fs) {
+        assert.ok(inner.includes(f.inner), `${who}: frame ${f.frame} decrypts to ${inner.join(' or ')}, got "${f.inner}":\n${f.text.slice(-2000)}`);
+        if (icv) assert.equal(f.authentication, 'good', `${who}: frame ${f.frame} ICV`);
+      }
+    };
+    const wl = ['10.1.0.1->10.2.0.1', '10.2.0.1->10.1.0.1'];
+    const gl = ['10.1.1.1->10.2.1.1', '10.2.1.1->10.1.1.1'];
+    check(cbc.spiOut, wl, true, 'AES-CBC/SHA-256 built by the kernel (west -> east)');
+    check(cbc.spiIn, wl, true, 'AES-CBC/SHA-256 built by Node (east -> west)');
+    check(gcm.spiOut, gl, false, 'AES-GCM built by the kernel (west -> east)');
+    check(gcm.spiIn, gl, false, 'AES-GCM built by Node (east -> west)');
+  });
+
+  test('keyway flush on the kernel side: peer told, nothing of Keyway left in the kernel, daemon still answers', () => {
+    const { d } = sides();
+    const f = d['flush'] as { ok: boolean; ikeSas: number; childSas: number; traps: number; unanswered: number; dataplane: string; errors: string[] };
+    assert.deepEqual(f, { ok: true, ikeSas: 1, childSas: 2, traps: 0, unanswered: 0, dataplane: 'xfrm', errors: [] });
+    assert.equal(d['flushLeftState'], '');
+    assert.deepEqual(d['flushLeftPolicies'], []);
+    assert.equal(d['westSasAfterFlush'], 0);
+    assert.equal(d['eastSasAfterFlush'], 0, 'the userspace peer was told and deleted its SAs');
+  });
+
+  test('after both daemons exit: nothing in ip xfrm, no TUN device, no policy-routing rules', () => {
+    const { d } = sides();
+    assert.equal(d['leftAfterExit'], '');
+    assert.equal(d['eastTunLeft'], false);
+    assert.equal(d['eastRulesLeft'], false);
   });
 });

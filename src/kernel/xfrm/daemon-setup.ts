@@ -9,6 +9,7 @@
  *    decapsulates ESP-in-UDP and hands only IKE (non-ESP marker) and
  *    keepalives to userspace.
  */
+import type { DaemonSettings } from '../../config/model.js';
 import type { Logger } from '../../ike/ports.js';
 import { requireNative } from '../../native/addon.js';
 import { KernelError } from '../../util/errors.js';
@@ -19,6 +20,15 @@ export interface IkeSocketFd {
   readonly role: 'ike' | 'natt';
   readonly family: 4 | 6;
   readonly fd: number;
+}
+
+/** `daemon { xfrm_reqid_tag, xfrm_spi_min, xfrm_spi_max }` -> dataplane options (docs/config.md). */
+export function xfrmOptionsFromConfig(d: DaemonSettings): Pick<XfrmDataplaneOptions, 'reqidTag' | 'spiMin' | 'spiMax'> {
+  return {
+    ...(d.xfrmReqidTag !== undefined ? { reqidTag: d.xfrmReqidTag } : {}),
+    ...(d.xfrmSpiMin !== undefined ? { spiMin: d.xfrmSpiMin } : {}),
+    ...(d.xfrmSpiMax !== undefined ? { spiMax: d.xfrmSpiMax } : {}),
+  };
 }
 
 export function openXfrmDataplane(logger: Logger, opts: Omit<XfrmDataplaneOptions, 'logger'> = {}): Promise<XfrmDataplane> {

@@ -2,13 +2,15 @@
  * Runs INSIDE User-mode Linux (scripts/uml/guest-init.sh starts it): every
  * kernel-ESP scenario of one boot, one after the other, each recorded in
  * `<work>/results.json` (name, ok, details, error, ms) for the host-side
- * test (test/uml/uml.test.ts) to assert on. Never throws: a failing scenario
+ * test (test/uml/uml.test.ts) to assert on; files the host should inspect
+ * (captures, key lines) go to `<work>/artifacts/`. Never throws: a failing scenario
  * is recorded and the next one runs.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kwToStrongswan } from './scenario-strongswan.js';
 import { kwToKwNat } from './scenario-nat.js';
+import { kwXfrmToUserspace } from './scenario-userspace.js';
 import type { Recorder, ScenarioResult } from './record.js';
 
 const work = process.argv[2];
@@ -39,6 +41,7 @@ const rec: Recorder = {
 const t0 = Date.now();
 await kwToStrongswan(rec);
 await kwToKwNat(rec);
+await kwXfrmToUserspace(rec, work);
 console.log(`runner: all scenarios done in ${Date.now() - t0} ms`);
 save();
 process.exit(0);

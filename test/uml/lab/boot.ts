@@ -5,7 +5,7 @@
  * wall-clock time. The UML process is ended by its pid on every path.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoPath, repoRoot } from '../../helpers/paths.js';
@@ -17,6 +17,25 @@ export interface BootResult {
   readonly console: string;
   readonly ms: number;
   readonly exitCode: number | null;
+  /** files the guest left in `<work>/artifacts/` (captures, key lines), read before the folder goes */
+  readonly artifacts: ReadonlyMap<string, Buffer>;
+}
+
+/** at most this much of the guest's artifacts is kept in memory */
+const MAX_ARTIFACT_BYTES = 32 * 1024 * 1024;
+
+function readArtifacts(dir: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  if (!existsSync(dir)) return out;
+  let total = 0;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    const st = statSync(p);
+    if (!st.isFile() || total + st.size > MAX_ARTIFACT_BYTES) continue;
+    total += st.size;
+    out.set(name, readFileSync(p));
+  }
+  return out;
 }
 
 export async function bootUml(umlBinary: string, timeoutMs: number): Promise<BootResult> {
@@ -76,7 +95,7 @@ export async function bootUml(umlBinary: string, timeoutMs: number): Promise<Boo
     const results = existsSync(resultsPath) ? (JSON.parse(readFileSync(resultsPath, 'utf8')) as { results: ScenarioResult[] }).results : [];
     const logPath = join(work, 'guest.log');
     const guestLog = existsSync(logPath) ? readFileSync(logPath, 'utf8') : '';
-    return { results, guestLog, console: consoleOut, ms: Date.now() - t0, exitCode };
+    return { results, guestLog, console: consoleOut, ms: Date.now() - t0, exitCode, artifacts: readArtifacts(join(work, 'artifacts')) };
   } finally {
     if (process.env['KEYWAY_KEEP_LAB'] !== '1') rmSync(work, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 /**
- * A Keyway daemon with `dataplane = xfrm` in a namespace (the interop lab's
- * startKeyway always uses the memory dataplane), driven through its CLI.
+ * A Keyway daemon in a namespace, `dataplane = xfrm` by default (or
+ * `userspace` / `memory`), driven through its CLI. Works on the host and
+ * inside User-mode Linux (generous timeouts).
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,13 +15,19 @@ export interface KwOptions {
   readonly address: string;
   /** swanctl.conf `connections { } secrets { }` text */
   readonly conf: string;
-  readonly dataplane?: 'xfrm' | 'memory';
+  readonly dataplane?: 'xfrm' | 'memory' | 'userspace';
+  /** extra `key = value` lines for the daemon section (e.g. tun_name, xfrm_reqid_tag) */
+  readonly daemonExtra?: readonly string[];
+  /** write the debug key log (tshark formats) to `<dir>/keys.log` and `<dir>/keys.log.esp_sa` */
+  readonly keylog?: boolean;
   /** generous: User-mode Linux is about 20x slower at syscalls */
   readonly startTimeoutMs?: number;
 }
 
 export interface Kw {
   readonly dir: string;
+  /** `<dir>/keys.log` when keylog is on */
+  readonly keylogPath: string | undefined;
   readonly proc: Started;
   cli(args: readonly string[], timeoutMs?: number): Promise<RunResult>;
   json(args: readonly string[], timeoutMs?: number): Promise<unknown>;
@@ -34,6 +41,7 @@ export async function startKw(o: KwOptions): Promise<Kw> {
   const dir = mkdtempSync(join(tmpdir(), `kw-${o.ns}-`));
   const sock = join(dir, 'keyway.sock');
   const cfg = join(dir, 'keyway.conf');
+  const keylogPath = o.keylog === true ? join(dir, 'keys.log') : undefined;
   const daemon = [
     'daemon {',
     `  listen = ${o.address}`,
@@ -42,6 +50,8 @@ export async function startKw(o: KwOptions): Promise<Kw> {
     `  control_socket = ${sock}`,
     `  dataplane = ${o.dataplane ?? 'xfrm'}`,
     '  log_level = debug',
+    ...(keylogPath !== undefined ? [`  keylog = ${keylogPath}`] : []),
+    ...(o.daemonExtra ?? []).map((l) => `  ${l}`),
     '}',
     '',
   ].join('\n');
@@ -65,6 +75,7 @@ export async function startKw(o: KwOptions): Promise<Kw> {
   }
   return {
     dir,
+    keylogPath,
     proc,
     cli,
     json,

@@ -4,7 +4,7 @@ import type { TeardownRecord } from '../../../src/ike/history.js';
  * objects (no real engine, no timers).
  */
 import type { KeywayConfig } from '../../../src/config/model.js';
-import type { EngineApi, InitiateResult } from '../../../src/ike/engine-api.js';
+import type { EngineApi, FlushCounts, InitiateResult } from '../../../src/ike/engine-api.js';
 import type { ConnectionInfo, CountersInfo, FailureRecord, IkeSaInfo } from '../../../src/ike/info.js';
 import type { Datagram } from '../../../src/ike/ports.js';
 
@@ -151,6 +151,10 @@ export class FakeEngine implements EngineApi {
   }
   failures(): readonly FailureRecord[] {
     return [SAMPLE_FAILURE];
+  }
+  flush(waitMs?: number): Promise<FlushCounts> {
+    this.calls.push(`flush ${waitMs ?? '-'}`);
+    return Promise.resolve({ ikeSas: 2, childSas: 1, traps: 1, unanswered: 0 });
   }
   shutdown(): Promise<void> {
     return Promise.resolve();
