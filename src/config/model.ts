@@ -41,11 +41,23 @@ export interface IdentitySpec {
 
 export type AuthMethodName = 'psk' | 'pubkey' | 'eap' | 'null';
 
+/** A key read from a PEM file named in the config (DER bytes; the private one is never logged). */
+export interface KeyFile {
+  /** the path as resolved (relative paths: from the config file's folder) */
+  readonly file: string;
+  /** SubjectPublicKeyInfo DER for public keys, PKCS#8 DER for private keys */
+  readonly der: Uint8Array;
+}
+
 /** One authentication round (swanctl `local`/`remote` section). */
 export interface AuthSpec {
   readonly method: AuthMethodName;
   /** undefined: the local ID defaults to the local IP address; for remote: %any */
   readonly id?: IdentitySpec;
+  /** swanctl `pubkeys`: raw public keys (PEM) trusted for this round's identity (auth = pubkey) */
+  readonly pubkeys?: readonly KeyFile[];
+  /** Keyway `private_key` (local rounds): our private key, PEM (PKCS#8 or PKCS#1); strongSwan loads it from secrets */
+  readonly privateKey?: KeyFile;
 }
 
 /** A traffic selector as configured: "10.1.0.0/16", "10.1.0.1-10.1.0.9[tcp/80]", "dynamic" */

@@ -3,8 +3,11 @@
  * Key names, meanings and defaults follow swanctl.conf(5) (strongSwan 5.9);
  * see docs/config.md for the reference.
  */
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { AstEntry, AstSection } from './parser.js';
-import type { AuthMethodName, AuthSpec, ChildConfig, ConnectionConfig, IdentitySpec, ProposalSpec, TsSpec } from './model.js';
+import type { AuthMethodName, AuthSpec, KeyFile, ChildConfig, ConnectionConfig, IdentitySpec, ProposalSpec, TsSpec } from './model.js';
 import { CHILD_DEFAULTS, CONN_DEFAULTS, childLimits, ikeLifetimes } from './defaults.js';
 import { defaultEspProposals, defaultIkeProposals, parseProposals } from './proposals.js';
 import { parseIdentity } from './identity.js';
@@ -101,7 +104,7 @@ const CONN_UNSUPPORTED = [
 ];
 
 const AUTH_UNSUPPORTED = [
-  'certs', 'pubkeys', 'ca_id', 'eap_id', 'aaa_id', 'xauth_id', 'revocation', 'groups', 'cert_policy',
+  'certs', 'ca_id', 'eap_id', 'aaa_id', 'xauth_id', 'revocation', 'groups', 'cert_policy',
   'cacerts', 'round', 'cert', 'cacert',
 ];
 
@@ -116,10 +119,42 @@ function parseAuth(v: string): Parsed<AuthMethodName> {
   return { ok: false, expected: 'psk, pubkey, eap[-type] or null' };
 }
 
+/**
+ * A PEM key file (auth = pubkey). Read and parsed while validating, so a bad
+ * path or key is a config error at its line, and a reload never half-applies.
+ * Key bytes never appear in messages.
+ */
+const MAX_KEY_FILE_BYTES = 64 * 1024;
+function readKeyFile(ctx: Ctx, kv: { value: string; valueLine: number; valueColumn: number }, path: string, file: string, kind: 'public' | 'private'): KeyFile | undefined {
+  const full = resolve(dirname(ctx.file), file);
+  try {
+    const pem = readFileSync(full);
+    if (pem.length > MAX_KEY_FILE_BYTES) throw new Error('file too large');
+    const der = kind === 'private'
+      ? createPrivateKey(pem).export({ type: 'pkcs8', format: 'der' })
+      : createPublicKey(pem).export({ type: 'spki', format: 'der' });
+    return { file: full, der: new Uint8Array(der) };
+  } catch (e) {
+    const code = typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : 'not a PEM key';
+    addError(ctx, kv.valueLine, kv.valueColumn, `cannot load the ${kind} key '${show(file)}' for '${path}' (${code})`, 'give the path of a PEM key file');
+    return undefined;
+  }
+}
+const pubkeysField: Field<KeyFile[]> = (ctx, kv, path) => {
+  const out: KeyFile[] = [];
+  for (const { item } of splitList(kv.value)) {
+    const k = item === '' ? undefined : readKeyFile(ctx, kv, `${path}${kv.key}`, item, 'public');
+    if (k === undefined) return undefined;
+    out.push(k);
+  }
+  return out;
+};
+const privateKeyField: Field<KeyFile> = (ctx, kv, path) => readKeyFile(ctx, kv, `${path}${kv.key}`, kv.value, 'private');
+
 const identityField: Field<IdentitySpec> = (ctx, kv) => collect(ctx, () => parseIdentity(kv.value, valuePos(ctx, kv)));
 
 function readAuth(ctx: Ctx, s: AstSection, path: string): AuthSpec {
-  const v = readSection(ctx, s.entries, { auth: scalar(parseAuth), id: identityField }, {
+  const v = readSection(ctx, s.entries, { auth: scalar(parseAuth), id: identityField, pubkeys: pubkeysField, private_key: privateKeyField }, {
     path: `${path}${s.name}.`,
     unsupported: AUTH_UNSUPPORTED,
     section: (sub) => {
@@ -131,7 +166,16 @@ function readAuth(ctx: Ctx, s: AstSection, path: string): AuthSpec {
     },
   });
   const method = v.auth ?? CONN_DEFAULTS.auth;
-  return v.id === undefined ? { method } : { method, id: v.id };
+  if (v.private_key !== undefined && !s.name.startsWith('local')) {
+    const kv = findKv(s.entries, 'private_key');
+    addError(ctx, kv?.line ?? s.line, kv?.column ?? s.column, `'${path}${s.name}.private_key' belongs in a local section`, 'our private key goes in local { }; the peer\'s public key in remote { pubkeys = ... }');
+  }
+  return {
+    method,
+    ...(v.id === undefined ? {} : { id: v.id }),
+    ...(v.pubkeys === undefined ? {} : { pubkeys: v.pubkeys }),
+    ...(v.private_key === undefined ? {} : { privateKey: v.private_key }),
+  };
 }
 
 const CHILD_FIELDS = {

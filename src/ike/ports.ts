@@ -48,6 +48,23 @@ export interface Scheduler {
   cancel(h: TimerHandle): void;
 }
 
+/** A private key as the config names it (its PEM file); the Signer holds or loads the key itself. */
+export interface KeyRef {
+  readonly file: string;
+}
+
+/** 'rsa-pkcs1-raw': RSASSA-PKCS1-v1_5 padding without DigestInfo over the given bytes (IKEv1 SIG, RFC 2409 §5.1). */
+export type SignatureScheme = 'rsa-pkcs1-raw';
+
+/**
+ * Signs with a private key on the engine's behalf (ARCHITECTURE B1.5): async
+ * and addressed by reference, so keys can move to another process, a worker
+ * or an HSM without the protocol code changing. Rejects with CryptoError.
+ */
+export interface Signer {
+  sign(key: KeyRef, scheme: SignatureScheme, data: Uint8Array): Promise<Uint8Array>;
+}
+
 /** Wall-clock time for display only (established-at timestamps). */
 export interface WallClock {
   nowEpochMs(): number;

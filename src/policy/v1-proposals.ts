@@ -68,12 +68,14 @@ function integOfP2Auth(a: number): number | undefined {
 /** Phase 1 choices of a connection, in preference order. */
 export function phase1Choices(conn: ConnectionConfig, lifeSeconds: number): P1Choice[] {
   const out: P1Choice[] = [];
+  // one auth method per transform (RFC 2409 App. A): ours, as both sides configure the same
+  const auth = conn.local[0]?.method === 'pubkey' ? P1Auth.RSA_SIGNATURES : P1Auth.PRE_SHARED_KEY;
   for (const p of conn.proposals) {
     const hashes = [...new Set([...p.integ.map((i) => HASH_OF_INTEG.get(i)), ...p.prf.map((i) => HASH_OF_PRF.get(i))])].filter((h): h is number => h !== undefined);
     for (const e of p.encr) {
       if (!ENCR_TO_P1.has(e.id)) continue;
       const keyBits = e.keyBits ?? encrDescriptor(e.id)?.keyBits ?? 0;
-      for (const hash of hashes) for (const group of p.ke) if (keDescriptor(group) !== undefined) out.push({ encrId: e.id, keyBits, hash, auth: P1Auth.PRE_SHARED_KEY, group, lifeSeconds });
+      for (const hash of hashes) for (const group of p.ke) if (keDescriptor(group) !== undefined) out.push({ encrId: e.id, keyBits, hash, auth, group, lifeSeconds });
     }
   }
   return out;

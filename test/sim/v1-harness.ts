@@ -31,9 +31,12 @@ export interface V1PairOptions {
   readonly eastSecrets?: string;
   /** east's connection name (default net) */
   readonly eastName?: string;
+  /** lines of the local / remote sections instead of `auth = psk` (e.g. RSA signatures with key files) */
+  readonly westAuth?: { readonly local: string; readonly remote: string };
+  readonly eastAuth?: { readonly local: string; readonly remote: string };
 }
 
-export function v1SideConfig(me: string, peer: string, meId: string, peerId: string, lts: string, rts: string, o: { conn: string; child: string; daemon: string; psk: string; extra: string; version: number; before?: string; secrets?: string; name?: string }): string {
+export function v1SideConfig(me: string, peer: string, meId: string, peerId: string, lts: string, rts: string, o: { conn: string; child: string; daemon: string; psk: string; extra: string; version: number; before?: string; secrets?: string; name?: string; auth?: { readonly local: string; readonly remote: string } }): string {
   return `
 daemon {
   listen = ${me}
@@ -49,11 +52,11 @@ connections {
     ${/\bproposals\s*=/.test(o.conn) ? '' : 'proposals = aes128-sha256-modp2048, aes256-sha1-ecp256'}
     ${o.conn}
     local {
-      auth = psk
+      ${o.auth?.local ?? 'auth = psk'}
       id = ${meId}
     }
     remote {
-      auth = psk
+      ${o.auth?.remote ?? 'auth = psk'}
       id = ${peerId}
     }
     children {
@@ -100,10 +103,12 @@ export class V1Pair {
     };
     this.west = mk('west', WEST, v1SideConfig(WEST, EAST, 'west@example.org', 'east@example.org', '10.1.0.0/24', '10.2.0.0/24', {
       conn: opts.westConn ?? '', child: opts.westChild ?? '', daemon: opts.westDaemon ?? '', psk: opts.westPsk ?? psk, extra: opts.westExtraChildren ?? '', version: opts.westVersion ?? 1,
+      ...(opts.westAuth === undefined ? {} : { auth: opts.westAuth }),
     }));
     this.east = mk('east', EAST, v1SideConfig(EAST, WEST, 'east@example.org', 'west@example.org', '10.2.0.0/24', '10.1.0.0/24', {
       conn: opts.eastConn ?? '', child: opts.eastChild ?? '', daemon: opts.eastDaemon ?? '', psk: opts.eastPsk ?? psk, extra: opts.eastExtraChildren ?? '', version: opts.eastVersion ?? 1,
       before: opts.eastConnsBefore ?? '', secrets: opts.eastSecrets ?? '', name: opts.eastName ?? 'net',
+      ...(opts.eastAuth === undefined ? {} : { auth: opts.eastAuth }),
     }));
   }
 

@@ -9,7 +9,10 @@
  *   Keyway (xfrm) <-> Keyway (xfrm) through a masquerading NAT (ESP-in-UDP);
  *   Keyway (xfrm) <-> Keyway (userspace): ESP-in-UDP both ways, per-SA counters
  *     agree, tshark (here, on the host) decrypts and ICV-checks the guest's
- *     capture; `keyway flush` empties the kernel and tells the peer.
+ *     capture; `keyway flush` empties the kernel and tells the peer;
+ *   IKEv1: Keyway (xfrm) <-> Libreswan 4.10 (pluto, XFRM): Main Mode + Quick
+ *     Mode with a PSK (with and without PFS), each side initiating, the SPIs
+ *     in both kernels agree, pings cross both tunnels, Delete empties them.
  * Needs root; skips without it unless KEYWAY_REQUIRE_INTEROP=1.
  */
 import { before, describe, test } from 'node:test';
@@ -205,5 +208,47 @@ describe('kernel ESP in User-mode Linux (one boot)', { skip: pre.why ?? false },
     assert.equal(d['leftAfterExit'], '');
     assert.equal(d['eastTunLeft'], false);
     assert.equal(d['eastRulesLeft'], false);
+  });
+
+  type LswChild = { name: string; state: string; spiIn: string; spiOut: string; alg: { keyExchange?: string } };
+  type LswSa = { version: number; mode: string; initiator: boolean; children: LswChild[] };
+  const assertLibreswanTunnels = (d: Record<string, unknown>, keywayInitiated: boolean): void => {
+    const sas = d['keyway'] as LswSa[];
+    assert.equal(sas.length, 1, `one ISAKMP SA: ${JSON.stringify(sas)}`);
+    const sa = sas[0];
+    assert.ok(sa);
+    assert.equal(sa.version, 1);
+    assert.equal(sa.mode, 'main');
+    assert.equal(sa.initiator, keywayInitiated);
+    assert.equal(d['sameIsakmpSa'], true, 'both Quick Modes over one ISAKMP SA');
+    assert.deepEqual(sa.children.map((c) => [c.name, c.state]).sort(), [['net', 'installed'], ['pfs', 'installed']]);
+    assert.equal(sa.children.find((c) => c.name === 'pfs')?.alg.keyExchange, 'MODP_2048', 'PFS in Quick Mode');
+    assert.equal(sa.children.find((c) => c.name === 'net')?.alg.keyExchange, undefined, 'no PFS');
+    for (const k of ['pingNetWestToEast', 'pingNetEastToWest', 'pingPfsWestToEast', 'pingPfsEastToWest']) assertPing(d[k], k);
+    // the SPIs Keyway negotiated are the ones in Libreswan's kernel, and in Keyway's
+    assert.equal((d['expectedEastEsp'] as string[]).length, 4);
+    assert.deepEqual(d['eastKernelEsp'], d['expectedEastEsp'], 'east (Libreswan) kernel ESP states');
+    assert.deepEqual(d['westKernelEsp'], d['expectedEastEsp'], 'west (Keyway) kernel ESP states');
+    // 3 echo requests + 3 replies each way through each tunnel
+    assert.deepEqual(d['counters'], { net: { packetsIn: 6, packetsOut: 6 }, pfs: { packetsIn: 6, packetsOut: 6 } });
+  };
+
+  test('IKEv1 with Libreswan 4.10: Keyway initiates Main Mode + Quick Mode (+ PFS), SPIs match in both kernels, ping both ways, Delete empties both', () => {
+    const d = byName('libreswan: Keyway initiates').details;
+    assertLibreswanTunnels(d, true);
+    assert.deepEqual(d['eastKernelEspAfterDelete'], [], "Keyway's Delete removed Libreswan's SAs");
+    assert.deepEqual(d['westKernelEspAfterDelete'], []);
+  });
+
+  test('IKEv1 with Libreswan 4.10: Libreswan initiates, Keyway answers Main Mode + Quick Mode (+ PFS), SPIs match, ping both ways', () => {
+    const d = byName('libreswan: Libreswan initiates').details;
+    assert.equal(d['plutoMainMode-net'], true, 'Libreswan started a new ISAKMP SA (Main Mode)');
+    assertLibreswanTunnels(d, false);
+  });
+
+  test('IKEv1 with Libreswan 4.10: after Keyway exits, nothing it installed is left', () => {
+    const d = byName('libreswan exit').details;
+    assert.equal(d['westState'], '');
+    assert.equal(d['westPolicy'], '');
   });
 });

@@ -49,6 +49,12 @@ function ourId(sa: V1Sa): IdPayload {
 export function startAggressiveMode(sa: V1Sa): void {
   const conn = sa.conn;
   if (conn === undefined) throw new Error('initiator without connection');
+  if (conn.local[0]?.method !== 'psk') {
+    // §5.1 signatures in Aggressive Mode are not implemented: Main Mode protects the identities anyway
+    v1Fail(sa, 'config', NAME, `connection ${conn.name}: Aggressive Mode is implemented with auth = psk only`, {});
+    sa.destroy('Aggressive Mode needs a PSK');
+    return;
+  }
   const all = phase1Choices(conn, lifetimeOf(sa));
   const group = all[0]?.group;
   if (group === undefined) {

@@ -122,7 +122,7 @@ export const createV1Engine: V1EngineFactory = (ctx: EngineContext): V1Engine =>
       ctx.counters.inc('v1.rx.drop.halfopen_limit');
       return;
     }
-    const candidates = candidateConnectionsForInit(ctx.config.connections, d.local.address, d.remote.address, 1).filter((c) => c.remote[0]?.method === 'psk');
+    const candidates = candidateConnectionsForInit(ctx.config.connections, d.local.address, d.remote.address, 1).filter((c) => c.remote[0]?.method === 'psk' || (c.remote[0]?.method === 'pubkey' && !aggressive));
     if (candidates.length === 0 || (aggressive && !candidates.some((c) => c.aggressive === true))) {
       // Aggressive Mode answers with a PSK-keyed hash: refused unless a connection enables it (docs/ikev1.md)
       ctx.counters.inc(candidates.length === 0 ? 'v1.rx.drop.no_connection' : 'v1.rx.drop.aggressive');
@@ -221,7 +221,7 @@ export const createV1Engine: V1EngineFactory = (ctx: EngineContext): V1Engine =>
     if (plain !== undefined) sa.lastInboundMs = ctx.clock.nowMs();
     switch (h.exchangeType) {
       case V1Exchange.IDENTITY_PROTECTION:
-        handleMainMode(sa, entries);
+        await handleMainMode(sa, entries);
         return;
       case V1Exchange.AGGRESSIVE:
         handleAggressiveMode(sa, entries);

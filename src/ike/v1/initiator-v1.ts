@@ -34,9 +34,34 @@ export function newInitiatorSa(ctx: EngineContext, conn: ConnectionConfig, taken
   return sa;
 }
 
+/**
+ * How long an Aggressive Mode initiator holds its first Quick Mode after AM3.
+ * Nothing acknowledges AM3 (RFC 2409 §5.4), and a responder that handles
+ * datagrams on several threads (strongSwan) may see QM1 first, drop it
+ * ("phase 1 is incomplete") and leave us waiting for a retransmission
+ * (seconds). A short pause lets AM3 land first; Main Mode needs none (the
+ * responder's MM6 comes last).
+ */
+export const AM3_SETTLE_MS = 200;
+
 export function quick(sa: V1Sa, cfg: ChildConfig, rekeyOf?: V1Child): Promise<QuickResult> {
   return new Promise((resolve) => {
-    void sa.run('quick mode', () => startQuickMode(sa, cfg, resolve, rekeyOf));
+    let settled = false;
+    const done = (r: QuickResult): void => {
+      if (settled) return;
+      settled = true;
+      resolve(r);
+    };
+    const go = (): void => {
+      // an SA destroyed before the job ran skips it: answer anyway
+      void sa.run('quick mode', () => startQuickMode(sa, cfg, done, rekeyOf)).then(() => {
+        if (sa.state === 'destroyed') done({ ok: false, reason: 'ISAKMP SA closed' });
+      });
+    };
+    const now = sa.ctx.clock.nowMs();
+    const settleAt = sa.initiator && sa.mode === 'aggressive' && sa.establishedAtMs !== undefined ? sa.establishedAtMs + AM3_SETTLE_MS : 0;
+    if (settleAt > now) sa.ctx.scheduler.at(settleAt, go);
+    else go();
   });
 }
 

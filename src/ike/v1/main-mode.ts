@@ -9,6 +9,9 @@
  *                               <--    HDR, KE, Nr, NAT-D, NAT-D   (MM4)
  *   HDR*, IDii, HASH_I          -->                          (MM5, port 4500 behind a NAT)
  *                               <--    HDR*, IDir, HASH_R    (MM6)
+ *
+ * With RSA signatures (§5.1, auth method 3) MM5/MM6 carry SIG_I/SIG_R
+ * instead of HASH_I/HASH_R (phase1-auth.ts) and SKEYID = prf(Ni_b | Nr_b, g^xy).
  */
 import { Doi, V1Exchange, V1Payload } from '../../iana/ikev1.js';
 import { idToString, IdMatch, matchIdentity } from '../../policy/ids.js';
@@ -18,8 +21,8 @@ import type { IdPayload, PayloadEntry } from '../../wire/ikev1/types.js';
 import { encodeV1PayloadBody } from '../../wire/ikev1/payloads.js';
 import { idPayload, localIdentity } from './identity.js';
 import { mainModeUsable, selectByIdentity } from './peer-select.js';
-import { applyNat, deriveOrFail, establish, floatPorts, keAndNonce, lifetimeOf, natdPayloads, onPhase1Timeout, readVids, vendorIds, verifyPeerHash } from './phase1-common.js';
-import { authHash } from './phase1-keys.js';
+import { applyNat, deriveOrFail, establish, floatPorts, keAndNonce, lifetimeOf, natdPayloads, onPhase1Timeout, readVids, usesSignatures, vendorIds } from './phase1-common.js';
+import { hasPeerAuth, ourAuthPayload, verifyPeerAuth } from './phase1-auth.js';
 import { answerSa, offerSa, takeAnswer } from './phase1-sa.js';
 import { v1Fail } from './report.js';
 import type { V1Sa } from './v1-sa.js';
@@ -56,7 +59,7 @@ export function answerMainMode1(sa: V1Sa, entries: readonly PayloadEntry[]): boo
 }
 
 /** Handles a decoded (and, for MM5/MM6, decrypted) Main Mode message. */
-export function handleMainMode(sa: V1Sa, entries: readonly PayloadEntry[]): void {
+export async function handleMainMode(sa: V1Sa, entries: readonly PayloadEntry[]): Promise<void> {
   const ctx = sa.ctx;
   switch (sa.state) {
     case 'mm-sa-sent': {
@@ -71,7 +74,7 @@ export function handleMainMode(sa: V1Sa, entries: readonly PayloadEntry[]): void
       return;
     }
     case 'mm-ke-sent': {
-      if (!sa.initiator) return mm5Responder(sa, entries);
+      if (!sa.initiator) return await mm5Responder(sa, entries);
       const ke = findV1(entries, V1Payload.KE);
       const nr = findV1(entries, V1Payload.NONCE);
       const conn = sa.conn;
@@ -87,21 +90,21 @@ export function handleMainMode(sa: V1Sa, entries: readonly PayloadEntry[]): void
       floatPorts(sa);
       const id = idPayload(localIdentity(conn, sa.local.address));
       sa.localIdText = idToString(id.idType, id.data);
-      const hashI = authHash(sa, 'I', encodeV1PayloadBody(id));
+      const auth = await ourAuthPayload(sa, 'I', encodeV1PayloadBody(id));
+      if (auth === undefined) return;
       sa.transition('mm-auth-sent');
-      sa.send(MM, 0, [id, { type: V1Payload.HASH, data: hashI }], { encrypt: true, awaitReply: true, onTimeout: onPhase1Timeout(sa) });
+      sa.send(MM, 0, [id, auth], { encrypt: true, awaitReply: true, onTimeout: onPhase1Timeout(sa) });
       return;
     }
     case 'mm-auth-sent': {
       // MM6
       const idEntry = findV1Entry(entries, V1Payload.ID);
-      const hash = findV1(entries, V1Payload.HASH);
-      if (idEntry === undefined || hash === undefined) {
+      if (idEntry === undefined || !hasPeerAuth(sa, entries)) {
         ctx.counters.inc('v1.rx.drop.mm6');
         return;
       }
       sa.replied(0);
-      if (!verifyPeer(sa, 'R', idEntry, hash.data)) return;
+      if (!verifyPeer(sa, 'R', idEntry, entries)) return;
       establish(sa);
       return;
     }
@@ -129,31 +132,40 @@ function mm3Responder(sa: V1Sa, entries: readonly PayloadEntry[]): void {
   sa.send(MM, 0, [...out, ...natdPayloads(sa)], { encrypt: false, awaitReply: true, onTimeout: onPhase1Timeout(sa) });
 }
 
-function mm5Responder(sa: V1Sa, entries: readonly PayloadEntry[]): void {
+async function mm5Responder(sa: V1Sa, entries: readonly PayloadEntry[]): Promise<void> {
   const idEntry = findV1Entry(entries, V1Payload.ID);
-  const hash = findV1(entries, V1Payload.HASH);
   const conn = sa.conn;
-  if (idEntry === undefined || hash === undefined || conn === undefined) {
+  if (idEntry === undefined || !hasPeerAuth(sa, entries) || conn === undefined) {
     sa.ctx.counters.inc('v1.rx.drop.mm5');
     return;
   }
   sa.replied(0);
-  if (!verifyPeer(sa, 'I', idEntry, hash.data)) return;
+  if (!verifyPeer(sa, 'I', idEntry, entries)) return;
   // the connection may have changed with the peer's identity
   const id = idPayload(localIdentity(sa.conn ?? conn, sa.local.address));
   sa.localIdText = idToString(id.idType, id.data);
-  const hashR = authHash(sa, 'R', encodeV1PayloadBody(id));
-  const chain = encodeV1Chain([id, { type: V1Payload.HASH, data: hashR }]);
+  const auth = await ourAuthPayload(sa, 'R', encodeV1PayloadBody(id));
+  if (auth === undefined) return;
+  const chain = encodeV1Chain([id, auth]);
   const bytes = sa.seal(MM, 0, chain.firstType, chain.bytes);
   sa.sendBytes(0, bytes, false);
   establish(sa);
 }
 
-/** Checks HASH_I/HASH_R; the initiator checks the responder's identity, the responder re-selects its connection by it. */
-function verifyPeer(sa: V1Sa, who: 'I' | 'R', idEntry: { entry: PayloadEntry; payload: IdPayload }, received: Uint8Array): boolean {
+/** Checks HASH_I/HASH_R or SIG_I/SIG_R; the initiator checks the responder's identity, the responder re-selects its connection by it. */
+function verifyPeer(sa: V1Sa, who: 'I' | 'R', idEntry: { entry: PayloadEntry; payload: IdPayload }, entries: readonly PayloadEntry[]): boolean {
   const id = idEntry.payload;
-  if (!verifyPeerHash(sa, who, id, idEntry.entry.body, received)) return false;
   const peer = { type: id.idType, data: id.data };
+  if (!sa.initiator && usesSignatures(sa)) {
+    // the public key that checks SIG_I belongs to the connection the identity selects: select first
+    sa.remoteIdText = idToString(id.idType, id.data);
+    if (selectByIdentity(sa, peer, mainModeUsable(sa)) === undefined) {
+      sa.destroy('no connection for the peer identity');
+      return false;
+    }
+    return verifyPeerAuth(sa, who, id, idEntry.entry.body, entries);
+  }
+  if (!verifyPeerAuth(sa, who, id, idEntry.entry.body, entries)) return false;
   if (!sa.initiator) {
     if (selectByIdentity(sa, peer, mainModeUsable(sa)) !== undefined) return true;
     sa.destroy('no connection for the peer identity');

@@ -16,7 +16,7 @@ import { idToString, type IdLike } from '../../policy/ids.js';
 import { selectPeerConfig } from '../../policy/peers.js';
 import { phase1Choices } from '../../policy/v1-proposals.js';
 import { pskFor } from './identity.js';
-import { modeName } from './phase1-common.js';
+import { modeName, usesSignatures } from './phase1-common.js';
 import { v1Fail } from './report.js';
 import type { V1Sa } from './v1-sa.js';
 
@@ -39,7 +39,7 @@ export function selectByIdentity(sa: V1Sa, peerId: IdLike, usable: (c: Connectio
     if (why === undefined) ok.push(c);
     else pre.push({ connection: c.name, rejected: why });
   }
-  const pick = selectPeerConfig(ok, peerId, undefined, 'psk');
+  const pick = selectPeerConfig(ok, peerId, undefined, usesSignatures(sa) ? 'pubkey' : 'psk');
   if (pick.ok) {
     if (sa.conn !== undefined && pick.connection !== sa.conn) {
       sa.ctx.counters.inc('v1.peer.reselected');
@@ -59,13 +59,15 @@ export function selectByIdentity(sa: V1Sa, peerId: IdLike, usable: (c: Connectio
 export function mainModeUsable(sa: V1Sa): (c: ConnectionConfig) => string | undefined {
   const used = sa.p1.psk;
   const choice = sa.p1.choice;
+  const acceptsChoice = (c: ConnectionConfig): boolean =>
+    choice === undefined || phase1Choices(c, 0).some((o) => o.encrId === choice.encrId && o.keyBits === choice.keyBits && o.hash === choice.hash && o.auth === choice.auth && o.group === choice.group);
+  // RFC 2409 §5.1: with signatures nothing was keyed by the connection before MM5; its public keys check SIG_I
+  if (usesSignatures(sa)) return (c) => (c.remote[0]?.method !== 'pubkey' ? 'remote auth is not pubkey' : !acceptsChoice(c) ? 'does not accept the negotiated phase 1 transform' : undefined);
   return (c) => {
     if (c.remote[0]?.method !== 'psk') return 'remote auth is not psk';
     const psk = pskFor(sa.ctx, c, sa.local.address);
     if (used === undefined || psk === undefined || !hashEqual(psk, used)) return 'its pre-shared key differs from the one chosen at MM1 (Main Mode must pick the key by address)';
-    if (choice !== undefined && !phase1Choices(c, 0).some((o) => o.encrId === choice.encrId && o.keyBits === choice.keyBits && o.hash === choice.hash && o.group === choice.group)) {
-      return 'does not accept the negotiated phase 1 transform';
-    }
+    if (!acceptsChoice(c)) return 'does not accept the negotiated phase 1 transform';
     return undefined;
   };
 }

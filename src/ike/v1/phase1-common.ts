@@ -6,7 +6,7 @@
  */
 import { createKeyExchange } from '../../crypto/ke/index.js';
 import { hashEqual } from '../../crypto/keymat-v1.js';
-import { V1Payload } from '../../iana/ikev1.js';
+import { P1Auth, V1Payload } from '../../iana/ikev1.js';
 import { idToString } from '../../policy/ids.js';
 import { bytesEqual } from '../../util/bytes.js';
 import { CryptoError } from '../../util/errors.js';
@@ -20,6 +20,11 @@ import { v1Fail } from './report.js';
 import type { V1Sa } from './v1-sa.js';
 
 const NONCE_LENGTH = 32;
+
+/** Phase 1 authenticated with RSA signatures (RFC 2409 §5.1) rather than a pre-shared key. */
+export function usesSignatures(sa: V1Sa): boolean {
+  return sa.p1.choice?.auth === P1Auth.RSA_SIGNATURES;
+}
 
 /** Display name of the phase 1 exchange in failure records. */
 export function modeName(sa: V1Sa): string {
@@ -103,17 +108,18 @@ export function keAndNonce(sa: V1Sa, group: number): IsakmpPayload[] {
 /** g^xy, SKEYID and the ISAKMP SA cipher; reports and destroys the SA on failure. */
 export function deriveOrFail(sa: V1Sa): boolean {
   const conn = sa.conn;
-  const psk = sa.p1.psk ?? (conn === undefined ? undefined : pskFor(sa.ctx, conn, sa.local.address));
-  if (psk === undefined) {
+  const ke = sa.p1.ke;
+  const choice = sa.p1.choice;
+  if (ke === undefined || choice === undefined) return false;
+  const sig = usesSignatures(sa);
+  const psk = sig ? undefined : sa.p1.psk ?? (conn === undefined ? undefined : pskFor(sa.ctx, conn, sa.local.address));
+  if (!sig && psk === undefined) {
     v1Fail(sa, 'auth', modeName(sa), `no pre-shared key for connection ${conn?.name ?? '(none)'}`, {});
     sa.destroy('no PSK');
     return false;
   }
   // our own copy: the SA wipes it when destroyed, the configured secret must stay
-  if (sa.p1.psk === undefined) sa.p1.psk = psk.slice();
-  const ke = sa.p1.ke;
-  const choice = sa.p1.choice;
-  if (ke === undefined || choice === undefined) return false;
+  if (psk !== undefined && sa.p1.psk === undefined) sa.p1.psk = psk.slice();
   let gxy: Uint8Array;
   try {
     gxy = ke.computeSharedSecret(sa.initiator ? sa.material.gxr : sa.material.gxi);
@@ -123,7 +129,7 @@ export function deriveOrFail(sa: V1Sa): boolean {
     sa.destroy('invalid KE');
     return false;
   }
-  derivePhase1(sa, choice, sa.p1.psk, gxy);
+  derivePhase1(sa, choice, sig ? undefined : sa.p1.psk, gxy);
   gxy.fill(0);
   return true;
 }

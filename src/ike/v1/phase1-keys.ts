@@ -2,7 +2,7 @@
  * Phase 1 key derivation and authentication hashes for the Main Mode task
  * (RFC 2409 §5, §5.4, App. B), shared by both roles.
  */
-import { deriveSkeyids, encryptionKeyV1, phase1Hash, phase1Iv, skeyidPsk, v1Hash } from '../../crypto/keymat-v1.js';
+import { deriveSkeyids, encryptionKeyV1, phase1Hash, phase1Iv, skeyidPsk, skeyidSig, v1Hash } from '../../crypto/keymat-v1.js';
 import { encrDescriptor, integDescriptor, keDescriptor, prfDescriptor } from '../../crypto/registry.js';
 import { IvChain } from '../../message/v1-protect.js';
 import { IntegId, PrfId } from '../../iana/ikev2.js';
@@ -31,13 +31,14 @@ export function adoptChoice(sa: V1Sa, c: P1Choice): void {
 
 /**
  *   SKEYID = prf(pre-shared-key, Ni_b | Nr_b)        (PSK, RFC 2409 §5)
+ *   SKEYID = prf(Ni_b | Nr_b, g^xy)                  (signatures, `psk` undefined)
  *   SKEYID_d/a/e as in keymat-v1.ts; Ka from SKEYID_e (App. B)
  *   IV(MM5) = hash(g^xi | g^xr)
  */
-export function derivePhase1(sa: V1Sa, c: P1Choice, psk: Uint8Array, gxy: Uint8Array): void {
+export function derivePhase1(sa: V1Sa, c: P1Choice, psk: Uint8Array | undefined, gxy: Uint8Array): void {
   const h = v1Hash(c.hash);
   const m = sa.material;
-  const skeyid = skeyidPsk(h, psk, m.ni, m.nr);
+  const skeyid = psk === undefined ? skeyidSig(h, m.ni, m.nr, gxy) : skeyidPsk(h, psk, m.ni, m.nr);
   sa.keys = deriveSkeyids(h, skeyid, gxy, sa.spiI, sa.spiR);
   const encr = encrDescriptor(c.encrId, c.keyBits);
   if (encr === undefined) throw new Error('negotiated cipher vanished');

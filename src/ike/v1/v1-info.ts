@@ -1,4 +1,5 @@
 /** IKEv1 SA snapshots in the stable shapes of info.ts (`keyway list-sas --json`). */
+import { P1Auth } from '../../iana/ikev1.js';
 import { toHex } from '../../util/bytes.js';
 import type { ChildSaInfo, IkeSaInfo } from '../info.js';
 import type { V1Sa } from './v1-sa.js';
@@ -28,8 +29,9 @@ export async function v1SaInfo(sa: V1Sa): Promise<IkeSaInfo> {
     generation: 0,
     children,
     mode: sa.mode,
-    localAuth: 'psk',
-    remoteAuth: 'psk',
+    // one method for both sides in IKEv1 (the transform's auth attribute)
+    localAuth: sa.p1.choice?.auth === P1Auth.RSA_SIGNATURES ? 'pubkey' : 'psk',
+    remoteAuth: sa.p1.choice?.auth === P1Auth.RSA_SIGNATURES ? 'pubkey' : 'psk',
     lifetime: sa.lifeSeconds,
   };
 }

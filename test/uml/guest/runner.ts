@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { kwToStrongswan } from './scenario-strongswan.js';
 import { kwToKwNat } from './scenario-nat.js';
 import { kwXfrmToUserspace } from './scenario-userspace.js';
+import { kwToLibreswan } from './scenario-libreswan.js';
 import type { Recorder, ScenarioResult } from './record.js';
 
 const work = process.argv[2];
@@ -42,6 +43,7 @@ const t0 = Date.now();
 await kwToStrongswan(rec);
 await kwToKwNat(rec);
 await kwXfrmToUserspace(rec, work);
+await kwToLibreswan(rec);
 console.log(`runner: all scenarios done in ${Date.now() - t0} ms`);
 save();
 process.exit(0);

@@ -1,0 +1,37 @@
+/**
+ * Signing and verification for IKEv1 phase 1 with RSA signatures
+ * (RFC 2409 §5.1). Signing goes through the Signer port (src/ike/ports.ts);
+ * until the composition root provides one, the in-process signer below uses
+ * the private key the config loaded (as PSKs, key material lives in the
+ * validated config and is never logged).
+ */
+import type { ConnectionConfig, KeywayConfig } from '../../config/model.js';
+import { rsaSignV1, rsaVerifyV1 } from '../../crypto/sig-v1.js';
+import { CryptoError } from '../../util/errors.js';
+import type { EngineContext } from '../context.js';
+import type { KeyRef, SignatureScheme, Signer } from '../ports.js';
+
+/** An in-process Signer over the private keys named in the config (`local { private_key = ... }`). */
+export function configSigner(config: () => KeywayConfig): Signer {
+  return {
+    sign(key: KeyRef, scheme: SignatureScheme, data: Uint8Array): Promise<Uint8Array> {
+      for (const c of config().connections) {
+        for (const a of c.local) {
+          if (a.privateKey?.file === key.file && scheme === 'rsa-pkcs1-raw') return Promise.resolve(rsaSignV1(a.privateKey.der, data));
+        }
+      }
+      return Promise.reject(new CryptoError('IKE_ERR_NO_KEY', `no private key loaded from ${key.file}`));
+    },
+  };
+}
+
+/** The engine's Signer if it was given one, else the in-process one. */
+export function signerOf(ctx: EngineContext): Signer {
+  const given = (ctx as EngineContext & { readonly signer?: Signer }).signer;
+  return given ?? configSigner(() => ctx.config);
+}
+
+/** Does the peer's SIG verify with one of the public keys `conn` trusts for it? */
+export function verifyWithConn(conn: ConnectionConfig, hash: Uint8Array, sig: Uint8Array): boolean {
+  return (conn.remote[0]?.pubkeys ?? []).some((k) => rsaVerifyV1(k.der, hash, sig));
+}
