@@ -7,7 +7,7 @@ import type { Dataplane } from './dataplane.js';
 import type { Counters } from './counters.js';
 import type { FailureLog } from './failures.js';
 import type { FailureRecord } from './info.js';
-import type { Clock, KeyLog, Logger, LogLevel, Rng, Scheduler, Transport, WallClock } from './ports.js';
+import type { Clock, KeyLog, Logger, LogLevel, Rng, Scheduler, Signer, Transport, WallClock } from './ports.js';
 import type { SaTable } from './sa-table.js';
 import type { TeardownHistory } from './history.js';
 import type { PolicyBook } from './policy-book.js';
@@ -25,6 +25,8 @@ export interface EngineDeps {
   readonly dataplane: Dataplane;
   readonly logger: Logger;
   readonly keyLog?: KeyLog;
+  /** signs with private keys (RSA/ECDSA auth); absent = an in-process signer over the configured keys */
+  readonly signer?: Signer;
   /** IKEv1 support (src/ike/v1); absent = IKEv1 datagrams are counted and dropped */
   readonly v1Factory?: V1EngineFactory;
 }

@@ -27,8 +27,7 @@ export function configSigner(config: () => KeywayConfig): Signer {
 
 /** The engine's Signer if it was given one, else the in-process one. */
 export function signerOf(ctx: EngineContext): Signer {
-  const given = (ctx as EngineContext & { readonly signer?: Signer }).signer;
-  return given ?? configSigner(() => ctx.config);
+  return ctx.signer ?? configSigner(() => ctx.config);
 }
 
 /** Does the peer's SIG verify with one of the public keys `conn` trusts for it? */
