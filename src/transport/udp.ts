@@ -46,12 +46,44 @@ interface Entry extends BoundSocket {
   readonly sock: Socket;
 }
 
+/** A bound socket's descriptor (for socket options and batched I/O through the native addon). */
+export interface SocketFd {
+  readonly role: SocketRole;
+  readonly family: 4 | 6;
+  readonly address: string;
+  readonly port: number;
+  readonly wildcard: boolean;
+  /** -1 when Node hides it */
+  readonly fd: number;
+}
+
+/** See UdpTransport.takeOverReceive. */
+export interface ReceiveTakeover {
+  /** a datagram the batched reader received: demuxed and counted as if read here */
+  deliver(remote: Endpoint, bytes: Buffer): void;
+  /** node:dgram reads the socket again */
+  release(): void;
+}
+
 const WILDCARDS = new Set(['0.0.0.0', '::']);
+
+/** node:dgram's libuv handle (private API: fd for socket options, recvStop/recvStart for a batched reader). */
+interface UdpHandle {
+  readonly fd?: number;
+  recvStop?(): number;
+  recvStart?(): number;
+}
+
+function handleOf(e: Entry): UdpHandle | undefined {
+  return (e.sock as unknown as { _handle?: UdpHandle })._handle;
+}
 
 export class UdpTransport implements Transport {
   readonly #entries: Entry[];
   readonly #opts: UdpTransportOptions;
   readonly #counters = new Map<string, number>();
+  readonly #takeovers = new Set<() => void>();
+  #closing = false;
 
   private constructor(entries: Entry[], opts: UdpTransportOptions) {
     this.#entries = entries;
@@ -91,11 +123,41 @@ export class UdpTransport implements Transport {
    * The OS descriptors of the bound sockets (the kernel dataplane sets
    * XFRM policy bypass and UDP_ENCAP on them); -1 when Node hides it.
    */
-  socketFds(): readonly { role: SocketRole; family: 4 | 6; fd: number }[] {
+  socketFds(): readonly SocketFd[] {
     return this.#entries.map((e) => {
-      const h = (e.sock as unknown as { _handle?: { fd?: number } })._handle;
-      return { role: e.role, family: e.family, fd: typeof h?.fd === 'number' ? h.fd : -1 };
+      const h = handleOf(e);
+      return { role: e.role, family: e.family, address: e.address, port: e.port, wildcard: e.wildcard, fd: typeof h?.fd === 'number' ? h.fd : -1 };
     });
+  }
+
+  /**
+   * Hands the reading of the socket with descriptor `fd` to a batched reader
+   * (the userspace dataplane reads ESP with recvmmsg on a duplicate of it):
+   * node:dgram stops reading the socket, and whatever the reader gets that is
+   * not ESP (IKE with the non-ESP marker, keepalives) comes back through
+   * `deliver`, with the same demux and counters as a datagram read here.
+   * `onClose` runs when the transport closes (the reader must close its
+   * duplicate so the port is released). Undefined when Node hides the handle.
+   */
+  takeOverReceive(fd: number, onClose: () => void): ReceiveTakeover | undefined {
+    const e = this.#entries.find((x) => handleOf(x)?.fd === fd);
+    const h = e === undefined ? undefined : handleOf(e);
+    if (e === undefined || typeof h?.recvStop !== 'function' || typeof h.recvStart !== 'function') return undefined;
+    h.recvStop();
+    let active = true;
+    this.#takeovers.add(onClose);
+    return {
+      deliver: (remote, bytes) => {
+        if (active) this.#onMessage(e, bytes, remote);
+      },
+      release: () => {
+        if (!active) return;
+        active = false;
+        this.#takeovers.delete(onClose);
+        // the transport may be closing: then there is nothing to resume
+        if (!this.#closing && this.#entries.includes(e)) h.recvStart?.();
+      },
+    };
   }
 
   /** Snapshot of the drop/event counters (names like `udp.rx.drop.short`). */
@@ -146,6 +208,15 @@ export class UdpTransport implements Transport {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
+    for (const f of [...this.#takeovers]) {
+      try {
+        f();
+      } catch {
+        // a reader's close must not keep the sockets open
+      }
+    }
+    this.#takeovers.clear();
     await Promise.all(
       this.#entries.map(
         (e) =>

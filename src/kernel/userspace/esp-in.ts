@@ -16,7 +16,11 @@ export type InResult =
   | { readonly ok: true; readonly packet: Uint8Array }
   | { readonly ok: false; readonly reason: InDrop; readonly detail?: string };
 
-export function decapsulate(s: SaState, bytes: Uint8Array): InResult {
+/**
+ * `inPlace`: the packet sits in a receive buffer nobody else reads, so the
+ * plaintext may overwrite its ciphertext (the result is then a view into it).
+ */
+export function decapsulate(s: SaState, bytes: Uint8Array, inPlace = false): InResult {
   if (s.hardExpired) return { ok: false, reason: 'expired' };
   const suite = s.suite;
   let parts: EspParts;
@@ -29,7 +33,7 @@ export function decapsulate(s: SaState, bytes: Uint8Array): InResult {
   const replay = s.replay;
   const verdict = replay?.check(parts.seq) ?? { ok: true as const, seq: parts.seq, seqHi: 0 };
   if (!verdict.ok) return { ok: false, reason: 'replay', detail: verdict.reason };
-  const plain = suite.open(parts, s.spec.esn ? verdict.seqHi : undefined);
+  const plain = suite.open(parts, s.spec.esn ? verdict.seqHi : undefined, inPlace);
   if (plain === undefined) return { ok: false, reason: 'auth' };
   replay?.accept(verdict.seq);
   let trailer;

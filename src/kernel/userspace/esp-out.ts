@@ -1,34 +1,41 @@
 /**
  * Outbound ESP processing (RFC 4303 §3.1-3.3) for one packet and one SA:
- * sequence number, IV, padding and trailer, encryption and ICV. Returns the
- * ESP packet as chunks so the UDP send can gather them without a copy.
+ * sequence number, IV, padding and trailer, encryption and ICV, laid out in
+ * a caller's buffer (reused for every packet; the sender copies or sends it
+ * before the next one).
+ *
+ *   out = SPI(4) | Seq(4) | IV | encrypt(payload | padding | pad length | next header) | ICV
  */
-import { ESP_HEADER_LEN, NextHeader, encodeEspHeader, espPadLength, writeEspTrailer } from '../../wire/esp/esp.js';
+import { ESP_HEADER_LEN, ESP_MAX_PAD, ESP_TRAILER_LEN, NextHeader, encodeEspHeader, espPadLength, writeEspTrailer } from '../../wire/esp/esp.js';
 import { ipHeaderLength, ipProtocol } from './ip-header.js';
 import type { SaState } from './sad.js';
 
 const TWO32 = 0x1_0000_0000;
 const MAX_SEQ_32 = 0xffffffff;
+/** padding and trailer of the current packet (at most 255 + 2 bytes) */
+const trailerScratch = new Uint8Array(ESP_MAX_PAD + ESP_TRAILER_LEN);
 
 export type OutResult =
-  | { readonly ok: true; readonly chunks: Uint8Array[]; readonly length: number }
+  | { readonly ok: true; readonly length: number }
   | { readonly ok: false; readonly reason: 'expired' | 'seqOverflow' | 'malformed' };
 
-export function encapsulate(s: SaState, pkt: Uint8Array): OutResult {
+/** The most bytes ESP adds to a packet on this SA (header, IV, maximal padding, trailer, ICV). */
+export function espOverhead(s: SaState): number {
+  return ESP_HEADER_LEN + s.suite.ivLength + ESP_MAX_PAD + ESP_TRAILER_LEN + s.suite.icvLength;
+}
+
+/** Builds the ESP packet for `pkt` into out[0, length). */
+export function encapsulate(s: SaState, pkt: Uint8Array, out: Uint8Array): OutResult {
   if (s.hardExpired) return { ok: false, reason: 'expired' };
   const next = s.seq + 1;
   // RFC 4303 §3.3.3: without ESN the counter MUST NOT cycle; the SA must be rekeyed
   if (!s.spec.esn && next > MAX_SEQ_32) return { ok: false, reason: 'seqOverflow' };
-  s.seq = next;
-  const hi = Math.floor(next / TWO32);
-  const lo = next % TWO32;
-  const version = (pkt[0] ?? 0) >>> 4;
   let payload: Uint8Array;
   let nh: number;
   if (s.spec.mode === 'tunnel') {
     // RFC 4303 §3.1.2: the whole inner packet is the payload
     payload = pkt;
-    nh = version === 6 ? NextHeader.IPV6 : NextHeader.IPV4;
+    nh = (pkt[0] ?? 0) >>> 4 === 6 ? NextHeader.IPV6 : NextHeader.IPV4;
   } else {
     // RFC 4303 §3.1.1: ESP sits after the IP header and protects what follows it
     const hl = ipHeaderLength(pkt);
@@ -37,15 +44,15 @@ export function encapsulate(s: SaState, pkt: Uint8Array): OutResult {
     payload = pkt.subarray(hl);
   }
   const suite = s.suite;
+  if (pkt.length + espOverhead(s) > out.length) return { ok: false, reason: 'malformed' };
+  s.seq = next;
+  const hi = Math.floor(next / TWO32);
+  const lo = next % TWO32;
   const pad = espPadLength(payload.length, suite.blockSize);
-  const trailer = new Uint8Array(pad + 2);
+  const trailer = trailerScratch.subarray(0, pad + ESP_TRAILER_LEN);
   writeEspTrailer(trailer, 0, pad, nh);
-  const head = new Uint8Array(ESP_HEADER_LEN + suite.ivLength);
-  encodeEspHeader(head, 0, s.spec.spi, lo);
-  head.set(suite.iv(hi, lo), ESP_HEADER_LEN);
-  const sealed = suite.seal(head.subarray(0, ESP_HEADER_LEN), head.subarray(ESP_HEADER_LEN), [payload, trailer], s.spec.esn ? hi : undefined);
-  const chunks = [head, ...sealed];
-  let length = 0;
-  for (const c of chunks) length += c.length;
-  return { ok: true, chunks, length };
+  encodeEspHeader(out, 0, s.spec.spi, lo);
+  suite.writeIv(out, ESP_HEADER_LEN, hi, lo);
+  const length = suite.seal(out, payload, trailer, s.spec.esn ? hi : undefined);
+  return { ok: true, length };
 }

@@ -1,49 +1,53 @@
 /**
  * ESP transforms for the userspace dataplane: one `EspSuite` per SA, built
- * once from the SA's keys, so key objects (node:crypto KeyObject) are reused
- * for every packet. Node cannot re-key or re-IV a cipher object, so one
- * Cipheriv per packet remains (NODE-CRYPTO.md trap 6); the rest is amortised.
+ * once from the SA's keys, so key objects are reused for every packet.
+ * AEAD transforms (AES-GCM, ChaCha20-Poly1305) are in esp-aead.ts; this file
+ * has the interface and encrypt-then-MAC:
  *
- *   AEAD (RFC 4106 AES-GCM, RFC 7634 ChaCha20-Poly1305):
- *     nonce = salt(4) | IV(8);  AAD = SPI | Seq   or  SPI | SeqHi | SeqLo (ESN)
- *     ICV   = the AEAD tag (8, 12 or 16 bytes)
- *   Encrypt-then-MAC (RFC 3602 AES-CBC, RFC 2451 3DES-CBC, RFC 3686 AES-CTR,
- *   RFC 2410 NULL) with HMAC-SHA1-96 (RFC 2404), HMAC-SHA2 (RFC 4868),
- *   AES-XCBC-96 (RFC 3566) or AES-CMAC-96 (RFC 4494):
+ *   AES-CBC (RFC 3602), 3DES-CBC (RFC 2451), AES-CTR (RFC 3686), NULL (RFC 2410)
+ *   with HMAC-SHA1-96 (RFC 2404), HMAC-SHA2 (RFC 4868), AES-XCBC-96 (RFC 3566)
+ *   or AES-CMAC-96 (RFC 4494):
  *     ICV = trunc(MAC(SPI | Seq | IV | ciphertext [| SeqHi]))  (RFC 4303 §2.8, App. A3)
  *   AES-CTR counter block = nonce(4) | IV(8) | 0x00000001  (RFC 3686 §4).
  *
  * IVs: counter-based transforms (GCM, ChaCha20, CTR) need unique IVs, so the
  * 64-bit sequence number is the IV (RFC 4106 §3.1, RFC 7634 §2, RFC 3686 §3);
  * CBC needs unpredictable IVs (RFC 3602 §2), taken from the Rng in bulk.
+ * Node cannot re-key or re-IV a cipher object, so the node:crypto paths make
+ * one Cipheriv per packet (NODE-CRYPTO.md trap 6).
  */
-import { createCipheriv, createDecipheriv, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 import { encrDescriptor, integDescriptor, type EncrDescriptor } from '../../crypto/registry.js';
 import { aesCmac, aesXcbcMac } from '../../crypto/mac.js';
 import type { Rng } from '../../crypto/rng.js';
 import { EncrId } from '../../iana/ikev2.js';
 import type { SaKey } from '../../ike/dataplane.js';
 import { KernelError } from '../../util/errors.js';
-import type { EspParts } from '../../wire/esp/esp.js';
+import { ESP_HEADER_LEN, type EspParts } from '../../wire/esp/esp.js';
+import { nativeAeadSuite, nodeAeadSuite, type NativeAead } from './esp-aead.js';
 
 export interface EspSuite {
   readonly name: string;
   readonly ivLength: number;
   readonly icvLength: number;
   readonly blockSize: number;
-  /** IV for the packet with this 64-bit sequence number (hi, lo) */
-  iv(seqHi: number, seqLo: number): Uint8Array;
+  /** writes the IV of the packet with 64-bit sequence number (hi, lo) at out[off..off+ivLength) */
+  writeIv(out: Uint8Array, off: number, seqHi: number, seqLo: number): void;
   /**
-   * Encrypts `plain` (payload chunks, then padding + trailer) and returns the
-   * ciphertext chunks followed by the ICV. `header` is SPI | Seq; `seqHi` is
-   * set only with ESN.
+   * `out` holds SPI | Seq at [0, 8) and the IV after it: encrypts payload |
+   * trailer (padding, pad length, next header) into the bytes that follow
+   * and appends the ICV; returns the packet length. `out` has room for all
+   * of it. `seqHi` is set only with ESN.
    */
-  seal(header: Uint8Array, iv: Uint8Array, plain: readonly Uint8Array[], seqHi: number | undefined): Uint8Array[];
+  seal(out: Uint8Array, payload: Uint8Array, trailer: Uint8Array, seqHi: number | undefined): number;
   /**
-   * Verifies the ICV (constant time) and only then decrypts; returns the
-   * plaintext, or undefined when authentication fails.
+   * Verifies the ICV (constant time) and only then releases the plaintext;
+   * undefined when authentication fails. With `inPlace` the plaintext may
+   * overwrite the packet's ciphertext (a receive buffer nobody else reads).
    */
-  open(p: EspParts, seqHi: number | undefined): Uint8Array | undefined;
+  open(p: EspParts, seqHi: number | undefined, inPlace: boolean): Uint8Array | undefined;
+  /** releases key state held outside the JS heap (the SA is gone) */
+  dispose(): void;
 }
 
 function be32(n: number): Uint8Array {
@@ -71,62 +75,6 @@ class IvPool {
     this.#off += n;
     return out;
   }
-}
-
-// ---- AEAD ---------------------------------------------------------------
-
-function aeadAad(header: Uint8Array, seqHi: number | undefined): Uint8Array {
-  if (seqHi === undefined) return header;
-  // RFC 4106 §5 / RFC 7634 §2.1: SPI | Seq-hi | Seq-lo with ESN
-  const aad = new Uint8Array(12);
-  aad.set(header.subarray(0, 4), 0);
-  aad.set(be32(seqHi), 4);
-  aad.set(header.subarray(4, 8), 8);
-  return aad;
-}
-
-function aeadSuite(d: EncrDescriptor, keyMat: Uint8Array): EspSuite {
-  const keyLen = d.keyBits / 8;
-  const key = createSecretKey(keyMat.subarray(0, keyLen));
-  const salt = keyMat.subarray(keyLen, keyLen + d.saltLength);
-  const cipher = d.nodeCipher;
-  const tagLen = d.icvLength;
-  const nonce = (iv: Uint8Array): Uint8Array => {
-    const n = new Uint8Array(12);
-    n.set(salt, 0);
-    n.set(iv, 4);
-    return n;
-  };
-  return {
-    name: d.name,
-    ivLength: 8,
-    icvLength: tagLen,
-    blockSize: d.blockSize,
-    iv: seqIv,
-    seal(header, iv, plain, seqHi) {
-      const c = createCipheriv(cipher as 'aes-128-gcm', key, nonce(iv), { authTagLength: 16 });
-      c.setAAD(aeadAad(header, seqHi));
-      const out: Uint8Array[] = plain.map((p) => c.update(p));
-      const fin = c.final();
-      if (fin.length > 0) out.push(fin);
-      // a truncated GCM tag is the tag's prefix (NIST SP 800-38D §5.2.1.2)
-      out.push(c.getAuthTag().subarray(0, tagLen));
-      return out;
-    },
-    open(p, seqHi) {
-      const dc = createDecipheriv(cipher as 'aes-128-gcm', key, nonce(p.iv), { authTagLength: tagLen });
-      dc.setAAD(aeadAad(p.header, seqHi));
-      dc.setAuthTag(p.icv);
-      // the plaintext is released only after final() has checked the tag
-      const pt = dc.update(p.ciphertext);
-      try {
-        dc.final();
-      } catch {
-        return undefined;
-      }
-      return pt;
-    },
-  };
 }
 
 // ---- encrypt-then-MAC -----------------------------------------------------
@@ -247,17 +195,23 @@ function etmSuite(d: EncrDescriptor, keys: SaKey, rng: Rng): EspSuite {
   const cipher = cipherFor(d, keys.encrKey, rng);
   const mac = macFor(keys.integId, keys.integKey);
   const hiBytes = (seqHi: number | undefined): Uint8Array[] => (seqHi === undefined ? [] : [be32(seqHi)]);
+  const ctStart = ESP_HEADER_LEN + cipher.ivLength;
   return {
     name: d.name,
     ivLength: cipher.ivLength,
     icvLength: mac.icvLength,
     blockSize: cipher.blockSize,
-    iv: (hi, lo) => cipher.iv(hi, lo),
-    seal(header, iv, plain, seqHi) {
-      const ct = cipher.encrypt(iv, plain);
+    writeIv: (out, off, hi, lo) => out.set(cipher.iv(hi, lo), off),
+    seal(out, payload, trailer, seqHi) {
+      let off = ctStart;
+      for (const c of cipher.encrypt(out.subarray(ESP_HEADER_LEN, ctStart), [payload, trailer])) {
+        out.set(c, off);
+        off += c.length;
+      }
       // RFC 4303 App. A3: with ESN the high 32 bits are appended for the ICV only
-      const icv = mac.compute([header, iv, ...ct, ...hiBytes(seqHi)]);
-      return [...ct, icv];
+      const icv = mac.compute([out.subarray(0, off), ...hiBytes(seqHi)]);
+      out.set(icv, off);
+      return off + icv.length;
     },
     open(p, seqHi) {
       const want = mac.compute([p.authenticated, ...hiBytes(seqHi)]);
@@ -265,11 +219,16 @@ function etmSuite(d: EncrDescriptor, keys: SaKey, rng: Rng): EspSuite {
       if (want.length !== p.icv.length || !timingSafeEqual(want, p.icv)) return undefined;
       return cipher.decrypt(p.iv, p.ciphertext);
     },
+    dispose() {},
   };
 }
 
-/** Builds the suite for an SA's keys; KernelError when the combination is unsupported. */
-export function createEspSuite(keys: SaKey, rng: Rng): EspSuite {
+/**
+ * Builds the suite for an SA's keys; KernelError when the combination is
+ * unsupported. With `aead` (the native addon, when it found OpenSSL) AEAD
+ * transforms reuse one OpenSSL context per SA instead of a Cipheriv per packet.
+ */
+export function createEspSuite(keys: SaKey, rng: Rng, aead?: NativeAead): EspSuite {
   const d = encrDescriptor(keys.encrId, keys.encrKeyBits);
   if (d === undefined) {
     throw new KernelError('KERNEL_ALG', `encryption transform ${keys.encrId}/${keys.encrKeyBits} is not supported by the userspace dataplane`);
@@ -279,7 +238,7 @@ export function createEspSuite(keys: SaKey, rng: Rng): EspSuite {
   }
   if (d.aead) {
     if (keys.integId !== 0) throw new KernelError('KERNEL_ALG', `${d.name} is AEAD: no separate integrity transform allowed (RFC 4303 §3.2)`);
-    return aeadSuite(d, keys.encrKey);
+    return aead !== undefined ? nativeAeadSuite(d, keys.encrKey, aead) : nodeAeadSuite(d, keys.encrKey);
   }
   // RFC 4303 §3.2 allows confidentiality-only ESP but warns it is open to
   // active attacks; we never offer it (and NULL without integrity protects nothing).

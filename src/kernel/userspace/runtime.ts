@@ -7,6 +7,7 @@
 import type { Rng } from '../../crypto/rng.js';
 import type { Datagram, Endpoint, Logger } from '../../ike/ports.js';
 import { loadNative } from '../../native/addon.js';
+import { EspSockets, type BatchableTransport } from './esp-sockets.js';
 import { HostRoutes, runIp, type IpRunner } from './host-routes.js';
 import { TunDevice } from './tun.js';
 import { UserspaceDataplane } from './userspace-dataplane.js';
@@ -29,11 +30,38 @@ const TUN_TXQUEUELEN = 4096;
 
 export const USERSPACE_DEFAULTS: UserspaceSettings = { tunName: 'keyway0', tunMtu: 1400, tunAddresses: [], routeTable: 220 };
 
-/** What the daemon needs from its UDP transport. */
-export interface EspTransport {
+/**
+ * What the daemon needs from its UDP transport: a send path for ESP, and
+ * (optional) the descriptors of its sockets and the hand-over of their
+ * reading, for batched I/O (esp-socket.ts) and bigger socket buffers.
+ */
+export interface EspTransport extends BatchableTransport {
   sendEspChunks(local: Endpoint, remote: Endpoint, chunks: readonly Uint8Array[]): void;
-  /** descriptors of the bound sockets, to enlarge the NAT-T socket buffers */
-  socketFds?(): readonly { role: string; fd: number }[];
+}
+
+/**
+ * Fast paths of the userspace dataplane, all on by default when the native
+ * addon has them: `batched` socket I/O (recvmmsg/sendmmsg instead of
+ * node:dgram), UDP `gso` for runs of equal-size packets, `gro` on receive
+ * (off by default), `nativeAead` (reusable OpenSSL contexts for AES-GCM and
+ * ChaCha20-Poly1305 instead of a Cipheriv per packet). Benchmark and debug
+ * knobs, read once at start: KEYWAY_ESP_IO=dgram, KEYWAY_ESP_GSO=0,
+ * KEYWAY_ESP_GRO=1, KEYWAY_ESP_AEAD=node (docs/userspace.md).
+ */
+export interface EspIoSettings {
+  readonly batched: boolean;
+  readonly gso: boolean;
+  readonly gro: boolean;
+  readonly nativeAead: boolean;
+}
+
+export function espIoFromEnv(env: NodeJS.ProcessEnv = process.env): EspIoSettings {
+  return {
+    batched: env['KEYWAY_ESP_IO'] !== 'dgram',
+    gso: env['KEYWAY_ESP_GSO'] !== '0',
+    gro: env['KEYWAY_ESP_GRO'] === '1',
+    nativeAead: env['KEYWAY_ESP_AEAD'] !== 'node',
+  };
 }
 
 /** SOL_SOCKET options (Linux asm-generic/socket.h); *FORCE ignores net.core.[rw]mem_max (CAP_NET_ADMIN) */
@@ -77,20 +105,34 @@ export interface UserspaceRuntimeOptions {
   readonly now: () => number;
   readonly logger?: Logger;
   readonly run?: IpRunner;
+  /** default: espIoFromEnv() */
+  readonly io?: EspIoSettings;
 }
 
 export function createUserspaceRuntime(o: UserspaceRuntimeOptions): UserspaceRuntime {
   let transport: EspTransport | undefined;
+  let sockets: EspSockets | undefined;
+  const io = o.io ?? espIoFromEnv();
+  const native = loadNative();
+  const aead = io.nativeAead && native?.aeadAvailable() === true ? native : undefined;
   const dataplane = new UserspaceDataplane({
     rng: o.rng,
     now: o.now,
     ...(o.logger ? { logger: o.logger } : {}),
-    send: (local, remote, chunks) => transport?.sendEspChunks(local, remote, chunks),
+    ...(aead ? { aead } : {}),
+    send: (local, remote, chunks, length) => {
+      if (sockets?.queue(local, remote, chunks, length) === true) return;
+      // node:dgram sends later: the chunks are only valid during this call
+      transport?.sendEspChunks(local, remote, chunks.map((c) => Buffer.from(c)));
+    },
+    flushSend: () => sockets?.flush(),
   });
   const run = o.run ?? runIp;
   let tun: TunDevice | undefined;
   let routes: HostRoutes | undefined;
   const stop = async (): Promise<void> => {
+    sockets?.close();
+    sockets = undefined;
     dataplane.attach(undefined, undefined);
     const r = routes;
     routes = undefined;
@@ -125,8 +167,18 @@ export function createUserspaceRuntime(o: UserspaceRuntimeOptions): UserspaceRun
       }
       const dev = tun;
       dataplane.attach(dev, routes);
+      if (io.batched && native !== undefined) {
+        sockets = EspSockets.open(t, dataplane, { native, counters: dataplane.counterSet, gso: io.gso, gro: io.gro, ...(o.logger ? { logger: o.logger } : {}) });
+      }
       dev.start((pkts) => dataplane.fromDevice(pkts));
-      o.logger?.log('info', 'userspace.started', { tun: dev.name, mtu: s.tunMtu, table: s.routeTable, addresses: s.tunAddresses });
+      o.logger?.log('info', 'userspace.started', {
+        tun: dev.name,
+        mtu: s.tunMtu,
+        table: s.routeTable,
+        addresses: s.tunAddresses,
+        espIo: sockets !== undefined && sockets.size > 0 ? { batched: sockets.size, gso: io.gso, gro: io.gro } : 'dgram',
+        aead: aead !== undefined ? 'native' : 'node:crypto',
+      });
     },
     stop,
   };

@@ -14,22 +14,30 @@ import type { Rng } from '../../crypto/rng.js';
 import type { Dataplane, IpsecProtocol, KernelEvent, PolicySpec, SaCounters, SaId, SaSpec } from '../../ike/dataplane.js';
 import type { Datagram, Endpoint, Logger } from '../../ike/ports.js';
 import { KernelError } from '../../util/errors.js';
-import { decodeEspHeader } from '../../wire/esp/esp.js';
+import { ESP_HEADER_LEN } from '../../wire/esp/esp.js';
 import { DataplaneCounters } from './counters.js';
 import { decapsulate } from './esp-in.js';
 import { encapsulate } from './esp-out.js';
+import type { NativeAead } from './esp-aead.js';
 import { createEspSuite } from './esp-suite.js';
 import { parseFlow } from './flow.js';
-import { Sad, newSaState, type SaState } from './sad.js';
+import { SaEvents } from './sa-events.js';
+import { Sad, newSaState } from './sad.js';
 import { Spd } from './spd.js';
 
 /** Where decrypted packets go (the TUN device). */
 export interface PacketDevice {
   readonly name: string;
+  /** queues (or writes) a packet; it must not be kept beyond the next flush() */
   write(pkt: Uint8Array): void;
+  /** writes what write() queued; returns how many packets failed */
+  flush?(): number;
 }
 
-/** Sends one UDP-encapsulated ESP packet (no non-ESP marker, RFC 3948 §2.1), gathered from chunks. */
+/**
+ * Sends (or queues) one UDP-encapsulated ESP packet (no non-ESP marker,
+ * RFC 3948 §2.1), gathered from chunks that are valid only during the call.
+ */
 export type EspSender = (local: Endpoint, remote: Endpoint, chunks: readonly Uint8Array[], length: number) => void;
 
 /** Host routing for outbound policies (so that the kernel sends protected traffic into the TUN). */
@@ -45,15 +53,19 @@ export interface UserspaceDataplaneOptions {
   /** monotonic ms, for last-use times and acquire rate limiting */
   readonly now: () => number;
   readonly send: EspSender;
+  /** sends what `send` queued (called at the end of each burst read from the device) */
+  readonly flushSend?: () => void;
   readonly device?: PacketDevice;
   readonly routes?: RouteHooks;
   readonly logger?: Logger;
+  /** native AEAD (reusable OpenSSL contexts) for AES-GCM and ChaCha20-Poly1305; node:crypto without it */
+  readonly aead?: NativeAead;
 }
 
-/** one acquire per reqid per second at most (a flood of unprotected packets must not flood the engine) */
-const ACQUIRE_INTERVAL_MS = 1000;
 /** without ESN, ask for a rekey this close to the end of the sequence space (RFC 4303 §3.3.3) */
 const SEQ_SOFT_LIMIT = 0xffffffff - 0x00ffffff;
+/** an IP packet (at most 65535 bytes) plus the most any suite adds */
+const MAX_ESP_PACKET = 65535 + 512;
 
 export class UserspaceDataplane implements Dataplane {
   readonly name = 'userspace';
@@ -62,14 +74,17 @@ export class UserspaceDataplane implements Dataplane {
   readonly spd = new Spd();
   readonly #counters = new DataplaneCounters();
   readonly #reserved = new Set<number>();
-  readonly #listeners = new Set<(e: KernelEvent) => void>();
-  readonly #lastAcquire = new Map<number, number>();
   readonly #opts: UserspaceDataplaneOptions;
+  readonly #events: SaEvents;
   #device: PacketDevice | undefined;
   #routes: RouteHooks | undefined;
+  /** the ESP packet being built (reused: the sender copies or sends it at once) */
+  readonly #tx = new Uint8Array(MAX_ESP_PACKET);
+  #inPlace = false;
 
   constructor(opts: UserspaceDataplaneOptions) {
     this.#opts = opts;
+    this.#events = new SaEvents(this.#counters, opts.now, opts.logger);
     this.#device = opts.device;
     this.#routes = opts.routes;
   }
@@ -78,6 +93,11 @@ export class UserspaceDataplane implements Dataplane {
   attach(device: PacketDevice | undefined, routes: RouteHooks | undefined): void {
     this.#device = device;
     this.#routes = routes;
+  }
+
+  /** The live counter set (the batched socket I/O adds its own counters to it). */
+  get counterSet(): DataplaneCounters {
+    return this.#counters;
   }
 
   /** Drop and traffic counters (names like `esp.rx.drop.replay`), for `keyway stats`. */
@@ -104,7 +124,7 @@ export class UserspaceDataplane implements Dataplane {
         throw new KernelError('KERNEL_ENCAP', 'the userspace dataplane needs UDP encapsulation (RFC 3948) for every SA');
       }
       if (this.sad.exists(spec)) throw new KernelError('KERNEL_EXISTS', `SA ${spec.spi.toString(16)} already installed`);
-      const state = newSaState(spec, createEspSuite(spec.keys, this.#opts.rng));
+      const state = newSaState(spec, createEspSuite(spec.keys, this.#opts.rng, this.#opts.aead));
       this.sad.add(state);
       if (spec.direction === 'in') this.#reserved.delete(spec.spi);
       this.#counters.inc('sa.added');
@@ -126,7 +146,10 @@ export class UserspaceDataplane implements Dataplane {
 
   deleteSa(id: SaId): Promise<void> {
     const s = this.sad.find(id);
-    if (s !== undefined) this.sad.remove(s);
+    if (s !== undefined) {
+      this.sad.remove(s);
+      s.suite.dispose();
+    }
     this.#reserved.delete(id.spi);
     return Promise.resolve();
   }
@@ -148,6 +171,7 @@ export class UserspaceDataplane implements Dataplane {
   }
 
   async flush(): Promise<void> {
+    for (const s of this.sad.all()) s.suite.dispose();
     this.sad.clear();
     this.spd.clear();
     this.#reserved.clear();
@@ -155,75 +179,104 @@ export class UserspaceDataplane implements Dataplane {
   }
 
   onEvent(listener: (e: KernelEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#events.onEvent(listener);
   }
 
-  /** Outbound: IP packets read from the TUN device. Never throws. */
+  /**
+   * Outbound: a burst of IP packets read from the TUN device (views that are
+   * only valid during the call); the resulting ESP leaves in one flush at the
+   * end. Never throws.
+   */
   fromDevice(pkts: readonly Uint8Array[]): void {
+    const now = this.#opts.now();
+    let sent = 0;
     for (const pkt of pkts) {
       try {
-        this.#outbound(pkt);
+        if (this.#outbound(pkt, now)) sent++;
       } catch (e) {
         this.#counters.inc('esp.tx.drop.error');
         this.#opts.logger?.log('warn', 'esp.tx.error', { error: e instanceof Error ? e.message : String(e) });
       }
     }
+    this.#counters.inc('tun.rx', pkts.length);
+    if (sent > 0) this.#counters.inc('esp.tx.packets', sent);
+    this.#opts.flushSend?.();
   }
 
-  /** Inbound: one UDP-encapsulated ESP packet from the NAT-T socket. Never throws. */
+  /** Inbound: one UDP-encapsulated ESP packet from the NAT-T socket (node:dgram path). Never throws. */
   fromNetwork(d: Datagram): void {
     try {
-      this.#inbound(d);
+      this.#inbound(d.bytes);
     } catch (e) {
       this.#counters.inc('esp.rx.drop.error');
       this.#opts.logger?.log('warn', 'esp.rx.error', { error: e instanceof Error ? e.message : String(e) });
     }
+    this.endBatch();
   }
 
-  #outbound(pkt: Uint8Array): void {
+  /**
+   * Inbound, batched reader: one ESP packet in its receive buffer (valid
+   * during the call; decrypted in place); endBatch() follows the burst.
+   */
+  fromEsp(bytes: Uint8Array): void {
+    this.#inPlace = true;
+    try {
+      this.#inbound(bytes);
+    } catch (e) {
+      this.#counters.inc('esp.rx.drop.error');
+      this.#opts.logger?.log('warn', 'esp.rx.error', { error: e instanceof Error ? e.message : String(e) });
+    }
+    this.#inPlace = false;
+  }
+
+  /** End of an inbound burst: the decrypted packets go to the device in one write batch. */
+  endBatch(): void {
+    const failed = this.#device?.flush?.() ?? 0;
+    if (failed > 0) this.#counters.inc('tun.tx.error', failed);
+  }
+
+  /** Encrypts and queues one packet; true when it was handed to the sender. */
+  #outbound(pkt: Uint8Array, now: number): boolean {
     const c = this.#counters;
-    c.inc('tun.rx');
     const flow = parseFlow(pkt);
     if (flow === undefined) {
       c.inc('esp.tx.drop.malformed');
-      return;
+      return false;
     }
     const pol = this.spd.lookupOut(flow);
     if (pol === undefined) {
       c.inc('esp.tx.drop.noPolicy');
-      return;
+      return false;
     }
     const s = this.sad.outboundFor(pol.spec.reqid);
     if (s === undefined) {
       c.inc('esp.tx.drop.noSa');
-      this.#acquire(pol.spec);
-      return;
+      this.#events.acquire(pol.spec);
+      return false;
     }
     const packet = flow.length < pkt.length ? pkt.subarray(0, flow.length) : pkt;
-    const r = encapsulate(s, packet);
+    const r = encapsulate(s, packet, this.#tx);
     if (!r.ok) {
       c.inc(`esp.tx.drop.${r.reason}`);
-      if (r.reason === 'seqOverflow') this.#expire(s, true);
-      return;
+      if (r.reason === 'seqOverflow') this.#events.expire(s, true);
+      return false;
     }
     const encap = s.spec.encap;
     if (encap === undefined) {
       c.inc('esp.tx.drop.noEncap');
-      return;
+      return false;
     }
-    this.#opts.send({ address: s.spec.src, port: encap.srcPort }, { address: s.spec.dst, port: encap.dstPort }, r.chunks, r.length);
-    c.inc('esp.tx.packets');
-    this.#account(s, packet.length);
-    if (!s.spec.esn && s.seq >= SEQ_SOFT_LIMIT) this.#expire(s, false);
+    this.#opts.send({ address: s.spec.src, port: encap.srcPort }, { address: s.spec.dst, port: encap.dstPort }, [this.#tx.subarray(0, r.length)], r.length);
+    this.#events.account(s, packet.length, now);
+    if (!s.spec.esn && s.seq >= SEQ_SOFT_LIMIT) this.#events.expire(s, false);
+    return true;
   }
 
-  #inbound(d: Datagram): void {
+  #inbound(bytes: Uint8Array): void {
     const c = this.#counters;
-    let spi: number;
-    try {
-      spi = decodeEspHeader(d.bytes).spi;
-    } catch {
+    // RFC 4303 §2.1: the SPI is the first 32 bits; 0 is reserved (never a valid SA)
+    const spi = bytes.length >= ESP_HEADER_LEN ? ((bytes[0] ?? 0) * 0x1000000 + (((bytes[1] ?? 0) << 16) | ((bytes[2] ?? 0) << 8) | (bytes[3] ?? 0))) : 0;
+    if (spi === 0) {
       c.inc('esp.rx.drop.malformed');
       return;
     }
@@ -232,7 +285,7 @@ export class UserspaceDataplane implements Dataplane {
       c.inc('esp.rx.drop.badSpi');
       return;
     }
-    const r = decapsulate(s, d.bytes);
+    const r = decapsulate(s, bytes, this.#inPlace);
     if (!r.ok) {
       c.inc(`esp.rx.drop.${r.reason}`);
       return;
@@ -247,7 +300,7 @@ export class UserspaceDataplane implements Dataplane {
       c.inc('esp.rx.drop.policy');
       return;
     }
-    this.#account(s, r.packet.length);
+    this.#events.account(s, r.packet.length, this.#opts.now());
     const dev = this.#device;
     if (dev === undefined) {
       c.inc('esp.rx.drop.noDevice');
@@ -259,53 +312,5 @@ export class UserspaceDataplane implements Dataplane {
     } catch {
       c.inc('tun.tx.error');
     }
-  }
-
-  /** Counts a packet on its SA and raises soft/hard lifetime events (bytes/packets). */
-  #account(s: SaState, bytes: number): void {
-    s.bytes += bytes;
-    s.packets += 1;
-    s.lastUsedMs = this.#opts.now();
-    const lt = s.spec.lifetime;
-    if (!s.hardExpired && ((lt.hardBytes !== undefined && s.bytes >= lt.hardBytes) || (lt.hardPackets !== undefined && s.packets >= lt.hardPackets))) {
-      this.#expire(s, true);
-    } else if (!s.softExpired && ((lt.softBytes !== undefined && s.bytes >= lt.softBytes) || (lt.softPackets !== undefined && s.packets >= lt.softPackets))) {
-      this.#expire(s, false);
-    }
-  }
-
-  #expire(s: SaState, hard: boolean): void {
-    if (hard) {
-      if (s.hardExpired) return;
-      s.hardExpired = true;
-      s.softExpired = true;
-    } else {
-      if (s.softExpired) return;
-      s.softExpired = true;
-    }
-    this.#counters.inc(hard ? 'sa.expired.hard' : 'sa.expired.soft');
-    this.#emit({ kind: 'expire', hard, sa: { protocol: 'esp', spi: s.spec.spi, dst: s.spec.dst }, reqid: s.spec.reqid });
-  }
-
-  #acquire(p: PolicySpec): void {
-    const now = this.#opts.now();
-    const last = this.#lastAcquire.get(p.reqid);
-    if (last !== undefined && now - last < ACQUIRE_INTERVAL_MS) return;
-    this.#lastAcquire.set(p.reqid, now);
-    this.#counters.inc('acquire');
-    this.#emit({ kind: 'acquire', reqid: p.reqid, local: p.local, remote: p.remote });
-  }
-
-  #emit(e: KernelEvent): void {
-    // events run after the current packet, so a listener never re-enters packet processing
-    queueMicrotask(() => {
-      for (const l of this.#listeners) {
-        try {
-          l(e);
-        } catch (err) {
-          this.#opts.logger?.log('warn', 'dataplane.listener.error', { error: err instanceof Error ? err.message : String(err) });
-        }
-      }
-    });
   }
 }

@@ -7,6 +7,11 @@
  * west reaches east only through the NAT; east sees west as 198.51.100.1 with
  * a translated source port. Names are unique per run; destroy() deletes the
  * namespaces (and with them the veths), also on abnormal exit.
+ *
+ * A NAT mapping change (RFC 7296 §2.23) is made with nft and the NAT's own
+ * conntrack timeouts, without extra tools: masquerade to another port range
+ * (existing mappings keep their port), shorten the UDP timeouts so that the
+ * idle mapping dies, and the next packet from west gets a port in the new range.
  */
 import { onAbnormalExit, run, runOk, runSyncQuiet } from './exec.js';
 import type { Host } from './topology.js';
@@ -68,4 +73,20 @@ export async function createNatTopology(): Promise<NatTopology> {
     throw e;
   }
   return { west, nat, east, destroy };
+}
+
+/** Replaces the masquerade rule; with a port range, new mappings take UDP/TCP source ports from it. */
+export async function setMasquerade(topo: NatTopology, ports?: { readonly from: number; readonly to: number }): Promise<void> {
+  await runOk(topo.nat.exec(['nft', 'flush chain ip nat post']));
+  const rule = ports === undefined ? 'masquerade' : `meta l4proto { tcp, udp } masquerade to :${ports.from}-${ports.to}`;
+  await runOk(topo.nat.exec(['nft', `add rule ip nat post oifname "n1" ${rule}`]));
+}
+
+/** Linux defaults: 30 s for a UDP flow seen one way, 120 s once replied ("stream"). */
+export const UDP_CT_DEFAULTS = { unreplied: 30, stream: 120 } as const;
+
+/** The NAT namespace's UDP conntrack timeouts (seconds); a mapping idle longer than these is gone. */
+export async function setUdpConntrackTimeouts(topo: NatTopology, t: { readonly unreplied: number; readonly stream: number }): Promise<void> {
+  await runOk(topo.nat.exec(['sysctl', '-q', '-w', `net.netfilter.nf_conntrack_udp_timeout=${t.unreplied}`]));
+  await runOk(topo.nat.exec(['sysctl', '-q', '-w', `net.netfilter.nf_conntrack_udp_timeout_stream=${t.stream}`]));
 }

@@ -7,7 +7,8 @@
  *       for each echo, prints {"sent":n,"received":m} and exits 0 if all came back
  *
  * Run inside a namespace with `ip netns exec`. Each datagram is an IPv4 packet
- * of 28 + size bytes, which the tests use to predict SA byte counters.
+ * of 28 + size bytes (IPv6: 48 + size), which the tests use to predict SA
+ * byte counters. IPv6 addresses select udp6 sockets.
  */
 import { createSocket } from 'node:dgram';
 import { fileURLToPath } from 'node:url';
@@ -45,15 +46,19 @@ export async function udpPing(host: Host, src: string, dst: string, count = 3, s
   return { sent: Number(m?.[1] ?? -1), received: Number(m?.[2] ?? -1), output: r.stdout + r.stderr };
 }
 
+function udpType(addr: string): 'udp4' | 'udp6' {
+  return addr.includes(':') ? 'udp6' : 'udp4';
+}
+
 function server(bind: string, port: number): void {
-  const s = createSocket('udp4');
+  const s = createSocket(udpType(bind));
   s.on('message', (msg, rinfo) => s.send(msg, rinfo.port, rinfo.address));
   s.bind(port, bind, () => process.stdout.write('listening\n'));
   process.on('SIGTERM', () => process.exit(0));
 }
 
 async function client(src: string, dst: string, port: number, count: number, size: number, intervalMs = 0): Promise<void> {
-  const s = createSocket('udp4');
+  const s = createSocket(udpType(dst));
   await new Promise<void>((r) => s.bind(0, src, () => r()));
   let received = 0;
   for (let i = 0; i < count; i++) {

@@ -5,6 +5,7 @@
  */
 import type { PolicySpec, SaKey, SaSpec, Selector } from '../../../src/ike/dataplane.js';
 import { SeededRng } from '../../../src/crypto/rng.js';
+import type { NativeAead } from '../../../src/kernel/userspace/esp-aead.js';
 import { UserspaceDataplane } from '../../../src/kernel/userspace/userspace-dataplane.js';
 
 export interface Side {
@@ -21,12 +22,13 @@ export function sel(start: string, end = start, protocol = 0, startPort = 0, end
   return { family: start.includes(':') ? 6 : 4, startAddress: start, endAddress: end, protocol, startPort, endPort };
 }
 
-export function makeSide(name: string, deliverTo: () => Side | undefined, now: () => number = () => 0): Side {
+export function makeSide(name: string, deliverTo: () => Side | undefined, now: () => number = () => 0, extra: { readonly aead?: NativeAead } = {}): Side {
   const delivered: Uint8Array[] = [];
   const wire: Uint8Array[] = [];
   const dp: UserspaceDataplane = new UserspaceDataplane({
     rng: new SeededRng(`userspace-${name}`),
     now,
+    ...extra,
     device: { name: `${name}0`, write: (p) => delivered.push(new Uint8Array(p)) },
     send: (local, remote, chunks) => {
       const bytes = Buffer.concat(chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength)));
