@@ -11,7 +11,7 @@ const root = process.getuid?.() === 0;
 test('the addon is built and exposes every function', () => {
   const n = loadNative();
   assert.ok(n, 'native addon missing: npm install should have built it');
-  for (const f of ['openTun', 'readPackets', 'writePacket', 'closeFd', 'pollReadable', 'netlinkOpen', 'netlinkSend', 'netlinkRecv', 'setsockoptInt', 'setXfrmPolicyBypass', 'setns']) {
+  for (const f of ['openTun', 'readPackets', 'writePacket', 'closeFd', 'pollReadable', 'netlinkOpen', 'netlinkSend', 'netlinkRecv', 'setsockoptInt', 'setXfrmPolicyBypass', 'setns', 'readPacketsInto', 'writePackets', 'sendmmsgTo', 'recvmmsgInto', 'dupFd', 'aeadAvailable', 'aeadInit', 'aeadFree', 'aeadSeal', 'aeadOpen']) {
     assert.equal(typeof (n as unknown as Record<string, unknown>)[f], 'function', f);
   }
 });
