@@ -21,6 +21,7 @@
  *  nlattr (4 octets + payload, padded to 4): u16 nla_len (incl. header), u16 nla_type
  */
 import { WireError } from '../../util/errors.js';
+import { concatBytes } from '../../util/bytes.js';
 
 export const NLMSG_HDRLEN = 16;
 export const NLA_HDRLEN = 4;
@@ -100,15 +101,7 @@ export function encodeAttr(type: number, payload: Uint8Array): Uint8Array {
 }
 
 export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }
 
 /** Splits one received datagram into messages; bounds-checked, never reads past the end. */

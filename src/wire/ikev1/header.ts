@@ -20,29 +20,21 @@
  * Flags: |X|X|X|X|X|A|C|E|  (E = 0x01 encryption, C = 0x02 commit, A = 0x04 auth only)
  */
 import { V1Flag } from '../../iana/ikev1.js';
-import { ByteReader, ByteWriter } from '../../util/bytes.js';
+import { ByteWriter } from '../../util/bytes.js';
 import { KeywayError } from '../../util/errors.js';
 import { ISAKMP_HEADER_LENGTH, MAX_ISAKMP_MESSAGE, WireCode, wireFail } from './limits.js';
 import type { IsakmpHeader, IsakmpHeaderFields } from './types.js';
+import { readHeaderLayout } from '../common/isakmp-layout.js';
 
 /** Reads the 28 header octets without judging them. */
 export function readIsakmpHeader(bytes: Uint8Array): IsakmpHeader {
-  const r = new ByteReader(bytes);
-  r.need(ISAKMP_HEADER_LENGTH, 'ISAKMP header');
-  const spiI = r.bytes(8).slice();
-  const spiR = r.bytes(8).slice();
-  const nextPayload = r.u8();
-  const ver = r.u8();
-  const exchangeType = r.u8();
-  const flags = r.u8();
-  const messageId = r.u32();
-  const length = r.u32();
+  const { spiI, spiR, nextPayload, majorVersion, minorVersion, exchangeType, flags, messageId, length } = readHeaderLayout(bytes, 'ISAKMP header');
   return {
     spiI,
     spiR,
     nextPayload,
-    majorVersion: ver >>> 4,
-    minorVersion: ver & 0x0f,
+    majorVersion,
+    minorVersion,
     exchangeType,
     encrypted: (flags & V1Flag.ENCRYPTION) !== 0,
     commit: (flags & V1Flag.COMMIT) !== 0,

@@ -19,11 +19,12 @@
  *
  * Flags: |X|X|R|V|I|X|X|X|  (I = 0x08, V = 0x10, R = 0x20)
  */
-import { ByteReader, ByteWriter } from '../../util/bytes.js';
+import { ByteWriter } from '../../util/bytes.js';
 import { KeywayError } from '../../util/errors.js';
 import { HeaderFlag } from '../../iana/ikev2.js';
 import type { IkeHeader } from './types.js';
 import { IKE_HEADER_LENGTH, MAX_IKE_MESSAGE, WireCode, wireFail } from './limits.js';
+import { readHeaderLayout } from '../common/isakmp-layout.js';
 
 export { IKE_HEADER_LENGTH, MAX_IKE_MESSAGE } from './limits.js';
 
@@ -36,22 +37,13 @@ export type IkeHeaderFields = Omit<IkeHeader, 'length' | 'nextPayload'>;
  * which needs the SPIs and Message ID of the offending message.
  */
 export function readHeaderFields(bytes: Uint8Array): IkeHeader {
-  const r = new ByteReader(bytes);
-  r.need(IKE_HEADER_LENGTH, 'IKE header');
-  const spiI = r.bytes(8).slice();
-  const spiR = r.bytes(8).slice();
-  const nextPayload = r.u8();
-  const ver = r.u8();
-  const exchangeType = r.u8();
-  const flags = r.u8();
-  const messageId = r.u32();
-  const length = r.u32();
+  const { spiI, spiR, nextPayload, majorVersion, minorVersion, exchangeType, flags, messageId, length } = readHeaderLayout(bytes, 'IKE header');
   return {
     spiI,
     spiR,
     nextPayload,
-    majorVersion: ver >>> 4,
-    minorVersion: ver & 0x0f,
+    majorVersion,
+    minorVersion,
     exchangeType,
     // RFC 7296 §3.1: the other flag bits "MUST be ignored on receipt"
     initiator: (flags & HeaderFlag.INITIATOR) !== 0,
