@@ -12,6 +12,7 @@ import type { ChildSa } from './child-sa.js';
 import type { EngineContext, EngineHooks } from './context.js';
 import type { KernelEvent, PolicySpec, Selector } from './dataplane.js';
 import type { InitiateResult } from './engine-api.js';
+import type { TimerHandle } from './ports.js';
 import type { IkeSa } from './ike-sa.js';
 import { createChild, establishedSaFor, initiateNew } from './initiator.js';
 import { expireChild, startChildRekey } from './lifecycle.js';
@@ -35,6 +36,10 @@ export class Automation implements EngineHooks {
   private readonly traps = new Map<string, number>();
   /** conn or conn/child keys with an initiation under way */
   private readonly inFlight = new Set<string>();
+  /** keyingtries retries waiting for their back-off (cancelled by flush) */
+  private readonly retries = new Set<TimerHandle>();
+  /** bumped by cancelRetries(): an attempt started before a flush schedules no retry after it */
+  private epoch = 0;
   private stopped = false;
 
   constructor(private readonly ctx: EngineContext) {}
@@ -59,6 +64,7 @@ export class Automation implements EngineHooks {
     if (this.inFlight.has(k)) return Promise.resolve({ ok: false, error: `an initiation of ${k} is already under way` });
     this.inFlight.add(k);
     const existing = establishedSaFor(ctx, conn);
+    const epoch = this.epoch;
     const v1 = conn.version === 1 ? ctx.v1 : undefined;
     if (conn.version === 1 && v1 === undefined) {
       this.inFlight.delete(k);
@@ -72,16 +78,18 @@ export class Automation implements EngineHooks {
     return p.then((r) => {
       this.inFlight.delete(k);
       const tries = conn.keyingtries;
-      if (!r.ok && !this.stopped && (tries === 0 || attempt + 1 < tries)) {
+      if (!r.ok && !this.stopped && epoch === this.epoch && (tries === 0 || attempt + 1 < tries)) {
         const delay = backoffMs(ctx, attempt);
         ctx.counters.inc('ike.keyingtry.retry');
         ctx.log('info', 'ike.keyingtry', { conn: conn.name, attempt: attempt + 1, of: tries === 0 ? 'forever' : tries, inMs: Math.round(delay), why, error: r.error });
-        ctx.scheduler.at(ctx.clock.nowMs() + delay, () => {
+        const h = ctx.scheduler.at(ctx.clock.nowMs() + delay, () => {
+          this.retries.delete(h);
           if (this.stopped) return;
           const still = children.filter((c) => !this.liveChildExists(conn, c));
           if (children.length > 0 && still.length === 0) return;
           void this.initiateWithRetries(conn, still, why, attempt + 1);
         });
+        this.retries.add(h);
       }
       return r;
     });
@@ -170,6 +178,19 @@ export class Automation implements EngineHooks {
     await this.ctx.policies.trap(reqid, specs);
     this.ctx.counters.inc('trap.installed');
     this.ctx.log('info', 'trap.installed', { conn: conn.name, child: cfg.name, reqid });
+  }
+
+  /**
+   * Drops the keyingtries retries waiting for their back-off: after
+   * `keyway flush` nothing comes back up until told to (a configured
+   * start_action applies again on the next reload). Returns how many.
+   */
+  cancelRetries(): number {
+    const n = this.retries.size;
+    this.epoch++;
+    for (const h of this.retries) this.ctx.scheduler.cancel(h);
+    this.retries.clear();
+    return n;
   }
 
   async untrapAll(): Promise<void> {

@@ -186,7 +186,7 @@ export function createEngine(deps: EngineDeps, config: KeywayConfig): Engine {
     },
 
     listConnections(): readonly ConnectionInfo[] {
-      return ctx.config.connections.map(connectionInfo);
+      return ctx.config.connections.map((c) => connectionInfo(c, ctx.config.daemon.port));
     },
 
     counters(): CountersInfo {
@@ -209,6 +209,7 @@ export function createEngine(deps: EngineDeps, config: KeywayConfig): Engine {
       let traps = 0;
       for (const conn of ctx.config.connections) for (const cfg of conn.children) if (ctx.trapReqid(conn, cfg) !== undefined) traps++;
       await automation.untrapAll();
+      automation.cancelRetries();
       const v2 = ctx.table.all();
       const v1 = (await ctx.v1?.listSas()) ?? [];
       let childSas = v1.reduce((n, s) => n + s.children.length, 0);

@@ -72,13 +72,14 @@ export async function ikeSaInfo(sa: IkeSa): Promise<IkeSaInfo> {
   };
 }
 
-export function connectionInfo(c: ConnectionConfig): ConnectionInfo {
+/** `daemonPort`: the port the daemon listens on and initiates from (daemon { port }), shown as the local port. */
+export function connectionInfo(c: ConnectionConfig, daemonPort: number): ConnectionInfo {
   return {
     name: c.name,
     version: c.version,
     localAddrs: c.localAddrs,
     remoteAddrs: c.remoteAddrs,
-    localPort: c.localPort,
+    localPort: daemonPort,
     remotePort: c.remotePort,
     proposals: c.proposals.map((p) => p.text),
     localAuth: c.local.map((a) => ({ method: a.method, id: a.id?.text ?? '%any' })),

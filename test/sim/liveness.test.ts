@@ -99,6 +99,23 @@ test('keyingtries: a dead responder is tried exactly keyingtries times with back
   assert.equal(pair.clock.pending, 0, 'no timers left');
 });
 
+test('keyway flush stops keyingtries: neither a waiting retry nor the attempt under way comes back', async () => {
+  const pair = new Pair({ seed: 'tries-flush', westConn: 'keyingtries = 0' });
+  pair.net.filter = () => 'drop';
+  void pair.west.engine.initiate('net');
+  // the first attempt gives up after its retransmissions, then back-off; stop while the second is under way
+  await runUntil(pair, 200_000);
+  const before = pair.west.engine.counters().counters['ike.initiated'] ?? 0;
+  assert.ok(before >= 2, `a retry ran before the flush (${before} attempts)`);
+  const f = pair.west.engine.flush(1000);
+  await runUntil(pair, pair.clock.nowMs() + 2000);
+  await f;
+  await runUntil(pair, pair.clock.nowMs() + 1_000_000);
+  assert.equal(pair.west.engine.counters().counters['ike.initiated'], before, 'no attempt after the flush');
+  assertEmpty(pair);
+  assert.equal(pair.clock.pending, 0, 'no timers left');
+});
+
 test('close_action = start: a CHILD SA deleted by the peer is brought back', async () => {
   const pair = new Pair({ seed: 'close', westChild: 'close_action = start' });
   await up(pair);
