@@ -1,7 +1,8 @@
 /**
- * Load a config file: read -> parse -> validate. The only module of config/
- * that touches the file system. All-or-nothing: the result has a config only
- * when there are no errors, so a reload never half-applies (ARCHITECTURE B9).
+ * Load a config file: read -> parse -> validate. With keys.ts (the key files
+ * the config names), the only module of config/ that touches the file system.
+ * All-or-nothing: the result has a config only when there are no errors, so a
+ * reload never half-applies (ARCHITECTURE B9).
  */
 import { readFileSync, statSync } from 'node:fs';
 import { ConfigError } from '../util/errors.js';
@@ -9,6 +10,8 @@ import type { KeywayConfig } from './model.js';
 import { MAX_CONFIG_BYTES } from './lexer.js';
 import { parseConfigText } from './parser.js';
 import { validateConfig } from './validate.js';
+import { fileKeyReader } from './keys.js';
+import type { KeyReader } from './validate-common.js';
 
 export interface LoadResult {
   readonly config?: KeywayConfig;
@@ -18,8 +21,13 @@ export interface LoadResult {
 
 const byPosition = (a: ConfigError, b: ConfigError): number => a.line - b.line || a.column - b.column;
 
+export interface LoadOptions {
+  /** how key files are read; default: from disk, relative to fileName's folder (keys.ts) */
+  readonly keys?: KeyReader;
+}
+
 /** Parse and validate config text (tests, reload over the control socket). Never throws. */
-export function loadConfigText(text: string, fileName: string): LoadResult {
+export function loadConfigText(text: string, fileName: string, opts: LoadOptions = {}): LoadResult {
   let ast;
   try {
     ast = parseConfigText(text, fileName);
@@ -28,7 +36,7 @@ export function loadConfigText(text: string, fileName: string): LoadResult {
     // not expected: the parser throws only ConfigError; still never leak a raw error type
     return { errors: [new ConfigError(`internal parser error: ${e instanceof Error ? e.name : 'unknown'}`, fileName, 1, 1)], warnings: [] };
   }
-  const r = validateConfig(ast, fileName);
+  const r = validateConfig(ast, fileName, opts.keys ?? fileKeyReader(fileName));
   const errors = [...r.errors].sort(byPosition);
   return r.config !== undefined && errors.length === 0
     ? { config: r.config, errors: [], warnings: r.warnings }
@@ -55,9 +63,11 @@ export function loadConfigFile(path: string): LoadResult {
     return { errors: [new ConfigError(`cannot read file (${code})`, path, 1, 1, code === 'ENOENT' ? 'check the path' : undefined)], warnings: [] };
   }
   const r = loadConfigText(text, path);
-  if (r.config !== undefined && r.config.secrets.length > 0 && (mode & 0o004) !== 0) {
+  // PSKs and private key passphrases are secrets; a key FILE's own mode is checked by keys.ts
+  const secretLines = [...(r.config?.secrets ?? []), ...(r.config?.privateKeys ?? []).filter((k) => k.hasPassphrase)].map((s) => s.line);
+  if (r.config !== undefined && secretLines.length > 0 && (mode & 0o004) !== 0) {
     return {
-      errors: [new ConfigError('file contains secrets but is world-readable', path, r.config.secrets[0]?.line ?? 1, 1, `chmod 600 ${path}`)],
+      errors: [new ConfigError('file contains secrets but is world-readable', path, Math.min(...secretLines), 1, `chmod 600 ${path}`)],
       warnings: r.warnings,
     };
   }

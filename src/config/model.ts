@@ -41,7 +41,7 @@ export interface IdentitySpec {
 
 export type AuthMethodName = 'psk' | 'pubkey' | 'eap' | 'null';
 
-/** A key read from a PEM file named in the config (DER bytes; the private one is never logged). */
+/** A key read from a file named in the config (PEM or DER; kept as DER, the private one is never logged). */
 export interface KeyFile {
   /** the path as resolved (relative paths: from the config file's folder) */
   readonly file: string;
@@ -54,9 +54,15 @@ export interface AuthSpec {
   readonly method: AuthMethodName;
   /** undefined: the local ID defaults to the local IP address; for remote: %any */
   readonly id?: IdentitySpec;
-  /** swanctl `pubkeys`: raw public keys (PEM) trusted for this round's identity (auth = pubkey) */
+  /**
+   * swanctl `pubkeys`: raw public keys trusted for this round's identity
+   * (auth = pubkey); in a local round: ours, which picks the private key
+   */
   readonly pubkeys?: readonly KeyFile[];
-  /** Keyway `private_key` (local rounds): our private key, PEM (PKCS#8 or PKCS#1); strongSwan loads it from secrets */
+  /**
+   * Local rounds with auth = pubkey: the private key we sign with (PKCS#8 DER),
+   * the secrets key matching `pubkeys`, or Keyway's `private_key = file`
+   */
   readonly privateKey?: KeyFile;
 }
 
@@ -150,6 +156,26 @@ export interface IkeSecret {
   readonly line: number;
 }
 
+/**
+ * A private key loaded by swanctl.conf(5) secrets `rsa<suffix>`, `ecdsa<suffix>`,
+ * `pkcs8<suffix>` or `private<suffix>` (`file`, optional passphrase `secret`).
+ * The passphrase is used to decrypt the file and not kept.
+ */
+export interface PrivateKeySecret {
+  readonly name: string;
+  /** the path as resolved (relative paths: from the config file's folder) */
+  readonly file: string;
+  /** PKCS#8 DER (never logged) */
+  readonly der: Uint8Array;
+  /** SubjectPublicKeyInfo DER of its public key: local `pubkeys` select the key by it */
+  readonly publicDer: Uint8Array;
+  /** 'rsa', 'ec', 'ed25519', ... */
+  readonly keyType: string;
+  /** a passphrase was configured: the config file holds a secret */
+  readonly hasPassphrase: boolean;
+  readonly line: number;
+}
+
 export interface RetransmitSettings {
   /** first timeout in seconds (strongSwan retransmit_timeout, default 4.0) */
   readonly timeout: number;
@@ -204,4 +230,5 @@ export interface KeywayConfig {
   readonly daemon: DaemonSettings;
   readonly connections: readonly ConnectionConfig[];
   readonly secrets: readonly IkeSecret[];
+  readonly privateKeys: readonly PrivateKeySecret[];
 }

@@ -13,6 +13,38 @@ export interface Ctx {
   readonly file: string;
   readonly errors: ConfigError[];
   readonly warnings: string[];
+  /** reads the key files the config names (keys.ts over the file system; a fake in tests) */
+  readonly keys: KeyReader;
+}
+
+/** A key read from a file: DER re-encoded by the reader, `file` as resolved. */
+export interface KeyData {
+  readonly file: string;
+  /** SubjectPublicKeyInfo DER for public keys, PKCS#8 DER for private keys */
+  readonly der: Uint8Array;
+  /** 'rsa', 'ec', 'ed25519', ... (node:crypto asymmetricKeyType) */
+  readonly keyType: string;
+}
+export interface PrivateKeyData extends KeyData {
+  /** SPKI DER of the matching public key (to find it by `pubkeys`) */
+  readonly publicDer: Uint8Array;
+}
+/** Why a key file could not be used; never holds key bytes or the passphrase. */
+export interface KeyReadFailure {
+  readonly ok: false;
+  readonly reason: string;
+  readonly hint: string;
+}
+export type KeyReadResult<T> = { readonly ok: true; readonly key: T } | KeyReadFailure;
+
+/**
+ * The validator's only way to key files (a port, so validate*.ts stay free of
+ * node:fs and node:crypto). Paths are as written in the config; the reader
+ * resolves relative ones.
+ */
+export interface KeyReader {
+  readPrivateKey(file: string, passphrase: Uint8Array | undefined): KeyReadResult<PrivateKeyData>;
+  readPublicKey(file: string): KeyReadResult<KeyData>;
 }
 
 export function addError(ctx: Ctx, line: number, column: number, message: string, hint?: string): void {

@@ -3,11 +3,8 @@
  * Key names, meanings and defaults follow swanctl.conf(5) (strongSwan 5.9);
  * see docs/config.md for the reference.
  */
-import { createPrivateKey, createPublicKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import type { AstEntry, AstSection } from './parser.js';
-import type { AuthMethodName, AuthSpec, KeyFile, ChildConfig, ConnectionConfig, IdentitySpec, ProposalSpec, TsSpec } from './model.js';
+import type { AuthMethodName, AuthSpec, ChildConfig, ConnectionConfig, IdentitySpec, ProposalSpec, TsSpec } from './model.js';
 import { CHILD_DEFAULTS, CONN_DEFAULTS, childLimits, ikeLifetimes } from './defaults.js';
 import { defaultEspProposals, defaultIkeProposals, parseProposals } from './proposals.js';
 import { parseIdentity } from './identity.js';
@@ -17,6 +14,8 @@ import { parseBool, parseBytes, parseDuration, parseEnum, parseUint, splitList }
 import type { Parsed } from './values.js';
 import { addError, collect, findKv, readSection, scalar, show, valuePos } from './validate-common.js';
 import type { Ctx, Field } from './validate-common.js';
+import { privateKeyField, pubkeysField, resolveLocalKey } from './validate-keys.js';
+import type { KeySecrets } from './validate-keys.js';
 
 const proposalsField = (kind: 'ike' | 'esp'): Field<ProposalSpec[]> => (ctx, kv) =>
   collect(ctx, () => parseProposals(kv.value, kind, valuePos(ctx, kv)));
@@ -119,41 +118,9 @@ function parseAuth(v: string): Parsed<AuthMethodName> {
   return { ok: false, expected: 'psk, pubkey, eap[-type] or null' };
 }
 
-/**
- * A PEM key file (auth = pubkey). Read and parsed while validating, so a bad
- * path or key is a config error at its line, and a reload never half-applies.
- * Key bytes never appear in messages.
- */
-const MAX_KEY_FILE_BYTES = 64 * 1024;
-function readKeyFile(ctx: Ctx, kv: { value: string; valueLine: number; valueColumn: number }, path: string, file: string, kind: 'public' | 'private'): KeyFile | undefined {
-  const full = resolve(dirname(ctx.file), file);
-  try {
-    const pem = readFileSync(full);
-    if (pem.length > MAX_KEY_FILE_BYTES) throw new Error('file too large');
-    const der = kind === 'private'
-      ? createPrivateKey(pem).export({ type: 'pkcs8', format: 'der' })
-      : createPublicKey(pem).export({ type: 'spki', format: 'der' });
-    return { file: full, der: new Uint8Array(der) };
-  } catch (e) {
-    const code = typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : 'not a PEM key';
-    addError(ctx, kv.valueLine, kv.valueColumn, `cannot load the ${kind} key '${show(file)}' for '${path}' (${code})`, 'give the path of a PEM key file');
-    return undefined;
-  }
-}
-const pubkeysField: Field<KeyFile[]> = (ctx, kv, path) => {
-  const out: KeyFile[] = [];
-  for (const { item } of splitList(kv.value)) {
-    const k = item === '' ? undefined : readKeyFile(ctx, kv, `${path}${kv.key}`, item, 'public');
-    if (k === undefined) return undefined;
-    out.push(k);
-  }
-  return out;
-};
-const privateKeyField: Field<KeyFile> = (ctx, kv, path) => readKeyFile(ctx, kv, `${path}${kv.key}`, kv.value, 'private');
-
 const identityField: Field<IdentitySpec> = (ctx, kv) => collect(ctx, () => parseIdentity(kv.value, valuePos(ctx, kv)));
 
-function readAuth(ctx: Ctx, s: AstSection, path: string): AuthSpec {
+function readAuth(ctx: Ctx, s: AstSection, path: string, secrets: KeySecrets): AuthSpec {
   const v = readSection(ctx, s.entries, { auth: scalar(parseAuth), id: identityField, pubkeys: pubkeysField, private_key: privateKeyField }, {
     path: `${path}${s.name}.`,
     unsupported: AUTH_UNSUPPORTED,
@@ -166,15 +133,19 @@ function readAuth(ctx: Ctx, s: AstSection, path: string): AuthSpec {
     },
   });
   const method = v.auth ?? CONN_DEFAULTS.auth;
-  if (v.private_key !== undefined && !s.name.startsWith('local')) {
-    const kv = findKv(s.entries, 'private_key');
-    addError(ctx, kv?.line ?? s.line, kv?.column ?? s.column, `'${path}${s.name}.private_key' belongs in a local section`, 'our private key goes in local { }; the peer\'s public key in remote { pubkeys = ... }');
+  const local = s.name.startsWith('local');
+  const kv = findKv(s.entries, 'private_key');
+  if (kv !== undefined && !local) {
+    addError(ctx, kv.line, kv.column, `'${path}${s.name}.private_key' belongs in a local section`, 'our private key goes in local { }; the peer\'s public key in remote { pubkeys = ... }');
   }
+  const privateKey = local && method === 'pubkey'
+    ? resolveLocalKey(ctx, s, path, { pubkeys: v.pubkeys, privateKey: v.private_key }, secrets)
+    : undefined;
   return {
     method,
     ...(v.id === undefined ? {} : { id: v.id }),
     ...(v.pubkeys === undefined ? {} : { pubkeys: v.pubkeys }),
-    ...(v.private_key === undefined ? {} : { privateKey: v.private_key }),
+    ...(privateKey === undefined ? {} : { privateKey }),
   };
 }
 
@@ -271,7 +242,7 @@ function checkInitiable(ctx: Ctx, path: string, remoteAddrs: readonly string[], 
 }
 
 /** One `connections.<name>` section. */
-export function readConnection(ctx: Ctx, s: AstSection): ConnectionConfig {
+export function readConnection(ctx: Ctx, s: AstSection, secrets: KeySecrets): ConnectionConfig {
   const path = `connections.${s.name}.`;
   const local: AuthSpec[] = [];
   const remote: AuthSpec[] = [];
@@ -282,8 +253,8 @@ export function readConnection(ctx: Ctx, s: AstSection): ConnectionConfig {
     unsupported: CONN_UNSUPPORTED,
     sectionNames: 'local, local-<name>, remote, remote-<name>, children',
     section: (sub) => {
-      if (/^local([-_.]?[A-Za-z0-9_-]*)$/.test(sub.name)) local.push(readAuth(ctx, sub, path));
-      else if (/^remote([-_.]?[A-Za-z0-9_-]*)$/.test(sub.name)) remote.push(readAuth(ctx, sub, path));
+      if (/^local([-_.]?[A-Za-z0-9_-]*)$/.test(sub.name)) local.push(readAuth(ctx, sub, path, secrets));
+      else if (/^remote([-_.]?[A-Za-z0-9_-]*)$/.test(sub.name)) remote.push(readAuth(ctx, sub, path, secrets));
       else if (sub.name === 'children') {
         for (const c of sub.entries) {
           if (c.kind === 'section') {

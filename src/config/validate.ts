@@ -1,12 +1,14 @@
 /**
  * AST -> KeywayConfig. Top-level sections: `connections` (validate-conn.ts),
- * `secrets` (swanctl.conf(5) ike-<name> secrets) and `daemon` (Keyway's own
- * settings). Every error is collected; a config is returned only when there are
- * none, so nothing is ever half-applied. Secret values never appear in messages.
+ * `secrets` (swanctl.conf(5) ike-<name> PSKs; rsa/ecdsa/pkcs8/private-<name>
+ * private keys, validate-keys.ts) and `daemon` (Keyway's own settings). Every
+ * error is collected; a config is returned only when there are none, so nothing
+ * is ever half-applied. Secret values never appear in messages. Key files are
+ * read through the KeyReader port: this module touches no files.
  */
 import { ConfigError } from '../util/errors.js';
 import type { ConfigAst, AstKeyValue, AstSection } from './parser.js';
-import type { ConnectionConfig, DaemonSettings, IdentitySpec, IkeSecret, KeywayConfig } from './model.js';
+import type { ConnectionConfig, DaemonSettings, IdentitySpec, IkeSecret, KeywayConfig, PrivateKeySecret } from './model.js';
 import { DAEMON_DEFAULTS } from './defaults.js';
 import { parseIdentity, identityMatches } from './identity.js';
 import { parseIp } from './addr.js';
@@ -14,7 +16,9 @@ import { readConnection } from './validate-conn.js';
 import { parseDecimal, parseDuration, parseEnum, parseSecret, parseUint, splitList } from './values.js';
 import type { Parsed } from './values.js';
 import { addError, addWarning, findKv, readSection, scalar, show, valuePos } from './validate-common.js';
-import type { Ctx, Field } from './validate-common.js';
+import type { Ctx, Field, KeyReader } from './validate-common.js';
+import { readKeySecret } from './validate-keys.js';
+import type { KeySecrets } from './validate-keys.js';
 
 export interface ValidationResult {
   readonly config?: KeywayConfig;
@@ -132,7 +136,8 @@ function readDaemon(ctx: Ctx, s: AstSection): DaemonSettings {
   };
 }
 
-const SECRET_UNSUPPORTED = /^(eap|xauth|ntlm|private|rsa|ecdsa|pkey|pkcs8|pkcs12|token|ppk)/;
+const SECRET_UNSUPPORTED = /^(eap|xauth|ntlm|pkey|token|ppk)/;
+const KEY_SECRET = /^(rsa|ecdsa|pkcs8|private)/;
 
 function readIkeSecret(ctx: Ctx, s: AstSection): IkeSecret | undefined {
   const path = `secrets.${s.name}.`;
@@ -178,26 +183,43 @@ function readIkeSecret(ctx: Ctx, s: AstSection): IkeSecret | undefined {
   return { ids, secret, name: s.name, line: s.line };
 }
 
-function readSecrets(ctx: Ctx, s: AstSection): IkeSecret[] {
-  const out: IkeSecret[] = [];
+interface Secrets extends KeySecrets {
+  readonly ike: IkeSecret[];
+}
+
+function readSecrets(ctx: Ctx, s: AstSection): Secrets {
+  const ike: IkeSecret[] = [];
+  const keys: PrivateKeySecret[] = [];
+  let failed = false;
   readSection(ctx, s.entries, {}, {
     path: 'secrets.',
-    sectionNames: 'ike-<name>',
+    sectionNames: 'ike-<name>, rsa-<name>, ecdsa-<name>, pkcs8-<name>, private-<name>',
     section: (sub) => {
       if (/^ike/i.test(sub.name)) {
         const sec = readIkeSecret(ctx, sub);
-        if (sec !== undefined) out.push(sec);
+        if (sec !== undefined) ike.push(sec);
+        return true;
+      }
+      const kind = KEY_SECRET.exec(sub.name)?.[1];
+      if (kind === 'rsa' || kind === 'ecdsa' || kind === 'pkcs8' || kind === 'private') {
+        const key = readKeySecret(ctx, sub, kind);
+        if (key !== undefined) keys.push(key);
+        else failed = true;
+        return true;
+      }
+      if (sub.name.startsWith('pkcs12')) {
+        addError(ctx, sub.line, sub.column, `secret type 'pkcs12' is not supported yet`, 'convert the container: openssl pkcs12 -in x.p12 -nocerts -out key.pem, then load it with pkcs8-<name> { file = key.pem  secret = ... }');
         return true;
       }
       const unsupported = SECRET_UNSUPPORTED.exec(sub.name);
       if (unsupported !== null) {
-        addError(ctx, sub.line, sub.column, `secret type '${unsupported[1] ?? ''}' is not supported yet`, 'only ike-<name> (pre-shared key) secrets are implemented');
+        addError(ctx, sub.line, sub.column, `secret type '${unsupported[1] ?? ''}' is not supported yet`, 'implemented: ike-<name> (pre-shared keys) and rsa-, ecdsa-, pkcs8-, private-<name> (private key files)');
         return true;
       }
       return false;
     },
   });
-  return out;
+  return { ike, keys, failed };
 }
 
 /** Could this secret be selected for the connection? (strongSwan matches it against both IDs.) */
@@ -212,21 +234,23 @@ function secretCouldMatch(sec: IkeSecret, conn: ConnectionConfig): boolean {
   );
 }
 
-export function validateConfig(ast: ConfigAst, file: string): ValidationResult {
-  const ctx: Ctx = { file, errors: [], warnings: [] };
+export function validateConfig(ast: ConfigAst, file: string, keys: KeyReader): ValidationResult {
+  const ctx: Ctx = { file, errors: [], warnings: [], keys };
   let daemon: DaemonSettings = DAEMON_DEFAULTS;
   const connections: ConnectionConfig[] = [];
-  let secrets: IkeSecret[] = [];
+  // secrets first: local auth = pubkey rounds pick their private key from them, wherever the section is
+  const secretsSection = ast.entries.find((e): e is AstSection => e.kind === 'section' && e.name === 'secrets');
+  const secrets: Secrets = secretsSection === undefined ? { ike: [], keys: [], failed: false } : readSecrets(ctx, secretsSection);
   readSection(ctx, ast.entries, {}, {
     path: '',
     unsupported: ['authorities', 'pools'],
     sectionNames: 'connections, secrets, daemon',
     section: (s) => {
       if (s.name === 'daemon') daemon = readDaemon(ctx, s);
-      else if (s.name === 'secrets') secrets = readSecrets(ctx, s);
+      else if (s.name === 'secrets') return s === secretsSection;
       else if (s.name === 'connections') {
         for (const c of s.entries) {
-          if (c.kind === 'section') connections.push(readConnection(ctx, c));
+          if (c.kind === 'section') connections.push(readConnection(ctx, c, secrets));
           else addError(ctx, c.line, c.column, `'connections.${show(c.key)}': only connection sections are allowed here`, 'write connections { name { ... } }');
         }
       } else return false;
@@ -235,10 +259,10 @@ export function validateConfig(ast: ConfigAst, file: string): ValidationResult {
   });
   for (const conn of connections) {
     const usesPsk = [...conn.local, ...conn.remote].some((a) => a.method === 'psk');
-    if (usesPsk && !secrets.some((s) => secretCouldMatch(s, conn))) {
+    if (usesPsk && !secrets.ike.some((s) => secretCouldMatch(s, conn))) {
       addWarning(ctx, conn.line, `connection '${conn.name}' uses auth = psk but no ike secret matches its identities`);
     }
   }
   if (ctx.errors.length > 0) return { errors: ctx.errors, warnings: ctx.warnings };
-  return { config: { file, daemon, connections, secrets }, errors: [], warnings: ctx.warnings };
+  return { config: { file, daemon, connections, secrets: secrets.ike, privateKeys: secrets.keys }, errors: [], warnings: ctx.warnings };
 }

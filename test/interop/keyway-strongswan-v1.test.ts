@@ -9,14 +9,12 @@
  * the initiator floats to port 4500 from MM5 / AM3 on and ESP is
  * UDP-encapsulated (UDP-Encapsulated-Tunnel, RFC 3947 §5.2).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IkeSaInfo } from '../../src/ike/info.js';
 import { createTopology } from './lab/topology.js';
 import type { Topology } from './lab/topology.js';
-import { startCharon } from './lab/strongswan.js';
+import { AGGRESSIVE_PSK_SETTING, startCharon } from './lab/strongswan.js';
 import type { Charon } from './lab/strongswan.js';
 import { startKeyway } from './lab/keyway.js';
 import type { Keyway } from './lab/keyway.js';
@@ -120,15 +118,7 @@ describe('IKEv1: Keyway <-> strongSwan 5.9.8', { skip }, () => {
 
   before(async () => {
     topo = await createTopology();
-    charon = await startCharon({ host: topo.east });
-    // charon refuses to answer Aggressive Mode with a PSK unless told it may
-    // (the offline-guessing risk, docs/ikev1.md): enable it for this lab charon.
-    const conf = join(charon.dir, 'strongswan.conf');
-    const text = readFileSync(conf, 'utf8');
-    const first = text.indexOf('{\n') + 2;
-    writeFileSync(conf, `${text.slice(0, first)}  i_dont_care_about_security_and_use_aggressive_mode_psk = yes\n${text.slice(first)}`);
-    const r = await charon.swanctl(['--reload-settings']);
-    assert.equal(r.code, 0, `swanctl --reload-settings: ${r.stdout}${r.stderr}`);
+    charon = await startCharon({ host: topo.east, settings: [AGGRESSIVE_PSK_SETTING] });
   });
   after(async () => {
     await charon?.stop();

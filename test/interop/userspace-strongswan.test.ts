@@ -13,14 +13,12 @@ import { createTopology, EAST_LAN, WEST_LAN } from './lab/topology.js';
 import type { Topology } from './lab/topology.js';
 import { startCharon } from './lab/strongswan.js';
 import type { Charon } from './lab/strongswan.js';
-import { startKeyway } from './lab/keyway.js';
 import type { Keyway } from './lab/keyway.js';
 import { interopGate, missingPrereqs } from './lab/prereq.js';
 import { eastConf, sitePair, westConf } from './lab/scenario.js';
+import { pingBothWays, userspaceScenario } from './lab/userspace-scenario.js';
 import { kwEstablished, pollUntil, swEstablished } from './lab/expect.js';
-import { keywayChildCounters, statsCounters, swanChildCounters } from './lab/traffic.js';
 import { ECHO_PORT, startEchoServer, udpPing } from './lab/udp-echo.js';
-import { runOk } from './lab/exec.js';
 import { startEspCapture } from './lab/esp-capture.js';
 
 const skip = interopGate(['root', 'netns', 'strongswan', 'libipsec']);
@@ -40,51 +38,9 @@ describe('Keyway (userspace dataplane) <-> strongSwan 5.9.8 (kernel-libipsec)', 
     await topo?.destroy();
   });
 
-  async function scenario(ike: string, esp: string, body: (kw: Keyway, sw: Charon, t: Topology) => Promise<void>, keylog = false): Promise<void> {
-    assert.ok(topo !== undefined && charon !== undefined, 'lab is up');
+  function scenario(ike: string, esp: string, body: (kw: Keyway, sw: Charon, t: Topology) => Promise<void>, keylog = false): Promise<void> {
     const pair = sitePair({ ike, esp });
-    await charon.terminateAll();
-    await charon.load(eastConf(pair));
-    const kw = await startKeyway({ host: topo.west, conf: westConf(pair), dataplane: 'userspace', keylog });
-    try {
-      await body(kw, charon, topo);
-    } catch (e) {
-      const tail = kw.output().slice(-5000);
-      throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- keyway output (tail) ---\n${tail}\n--- charon log (tail) ---\n${charon.log().slice(-3000)}`);
-    } finally {
-      await kw.stop();
-      await charon.terminateAll();
-    }
-    // the daemon removed its TUN device and its policy-routing rules on exit
-    const links = await runOk(topo.west.exec(['ip', '-o', 'link', 'show']));
-    assert.doesNotMatch(links.stdout, /keyway0/, 'TUN device removed');
-    const rules = await runOk(topo.west.exec(['ip', 'rule', 'show']));
-    assert.doesNotMatch(rules.stdout, /lookup 220/, 'rules removed');
-  }
-
-  async function pingBothWays(kw: Keyway, sw: Charon, t: Topology): Promise<void> {
-    const eastEcho = await startEchoServer(t.east, EAST_LAN);
-    const westEcho = await startEchoServer(t.west, WEST_LAN);
-    try {
-      const out = await udpPing(t.west, WEST_LAN, EAST_LAN, 3);
-      assert.equal(out.received, 3, `west -> east UDP ping:\n${out.output}`);
-      const back = await udpPing(t.east, EAST_LAN, WEST_LAN, 3);
-      assert.equal(back.received, 3, `east -> west UDP ping:\n${back.output}`);
-    } finally {
-      await eastEcho.stop();
-      await westEcho.stop();
-    }
-    const kc = keywayChildCounters(await kw.listSas());
-    const sc = swanChildCounters(await sw.listSas());
-    assert.ok(kc !== undefined && sc !== undefined, 'both have an installed CHILD SA');
-    // 3 requests + 3 echoes each way, 84-byte IPv4 packets (56 bytes of UDP data)
-    assert.deepEqual(kc, { bytesIn: 6 * 84, bytesOut: 6 * 84, packetsIn: 6, packetsOut: 6 }, 'Keyway counters');
-    assert.deepEqual(sc, { bytesIn: kc.bytesOut, bytesOut: kc.bytesIn, packetsIn: kc.packetsOut, packetsOut: kc.packetsIn }, 'strongSwan agrees');
-    const stats = statsCounters(await kw.cli(['stats']));
-    assert.equal(stats['esp.rx.drop.auth'] ?? 0, 0);
-    assert.equal(stats['esp.rx.drop.replay'] ?? 0, 0);
-    assert.equal(stats['esp.rx.packets'], 6);
-    assert.equal(stats['esp.tx.packets'], 6);
+    return userspaceScenario({ topo, charon, eastConf: eastConf(pair), westConf: westConf(pair), keylog }, body);
   }
 
   for (const [ike, esp] of [
@@ -98,7 +54,7 @@ describe('Keyway (userspace dataplane) <-> strongSwan 5.9.8 (kernel-libipsec)', 
         assert.equal(r.code, 0, `keyway initiate: ${r.stdout}${r.stderr}`);
         await pollUntil(() => kw.listSas(), kwEstablished);
         await pollUntil(() => sw.listSas(), swEstablished);
-        await pingBothWays(kw, sw, t);
+        await pingBothWays(kw, sw, t, 2);
       }));
 
     test(`esp ${esp}: Keyway responds, ping both ways, counters agree`, T, () =>
@@ -106,7 +62,7 @@ describe('Keyway (userspace dataplane) <-> strongSwan 5.9.8 (kernel-libipsec)', 
         const r = await sw.initiate({ child: 'net' });
         assert.equal(r.code, 0, `swanctl --initiate: ${r.stdout}${r.stderr}`);
         await pollUntil(() => kw.listSas(), kwEstablished);
-        await pingBothWays(kw, sw, t);
+        await pingBothWays(kw, sw, t, 2);
       }));
   }
 

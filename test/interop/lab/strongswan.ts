@@ -53,7 +53,15 @@ export interface CharonOptions {
   readonly logLevels?: Readonly<Record<string, number>>;
   /** override the plugin list (e.g. without kernel-libipsec for IKE-only runs) */
   readonly plugins?: readonly string[];
+  /** extra `key = value` lines for charon's section of strongswan.conf */
+  readonly settings?: readonly string[];
 }
+
+/**
+ * charon refuses to answer Aggressive Mode with a PSK unless told it may
+ * (the offline-guessing risk, docs/ikev1.md): lab charons that test it set this.
+ */
+export const AGGRESSIVE_PSK_SETTING = 'i_dont_care_about_security_and_use_aggressive_mode_psk = yes';
 
 export interface InitiateSpec {
   readonly child?: string;
@@ -86,7 +94,7 @@ const DEFAULT_LOG: Readonly<Record<string, number>> = {
   default: 1, ike: 2, cfg: 2, knl: 1, net: 1, enc: 1, chd: 2, lib: 1,
 };
 
-function strongswanConf(section: string, dir: string, plugins: readonly string[], levels: Readonly<Record<string, number>>): string {
+function strongswanConf(section: string, dir: string, plugins: readonly string[], levels: Readonly<Record<string, number>>, settings: readonly string[]): string {
   // one key = value per line (LAB.md §2)
   const lv = Object.entries(levels).map(([k, v]) => `        ${k} = ${v}`);
   return [
@@ -100,6 +108,7 @@ function strongswanConf(section: string, dir: string, plugins: readonly string[]
     // watchers (netlink, sockets, vici, libipsec), with 8 vici requests hang
     '  retransmit_tries = 3',
     '  retransmit_timeout = 1.0',
+    ...settings.map((l) => `  ${l}`),
     '  plugins {',
     '    vici {',
     `      socket = unix://${dir}/charon.vici`,
@@ -137,7 +146,7 @@ export async function startCharon(opts: CharonOptions): Promise<Charon> {
   const section = bin.endsWith('charon-systemd') ? 'charon-systemd' : 'charon';
   const plugins = opts.plugins ?? availablePlugins();
   const confPath = join(dir, 'strongswan.conf');
-  writeFileSync(confPath, strongswanConf(section, dir, plugins, opts.logLevels ?? DEFAULT_LOG));
+  writeFileSync(confPath, strongswanConf(section, dir, plugins, opts.logLevels ?? DEFAULT_LOG, opts.settings ?? []));
   writeFileSync(logPath, '');
   const proc = start(
     opts.host.exec(['unshare', '-m', 'sh', '-c', `mount -t tmpfs none /var/run && exec ${bin}`]),

@@ -12,6 +12,8 @@ export interface ChildSpec {
   readonly espProposals: string;
   /** 'none' (default) | 'start' | 'trap' */
   readonly startAction?: string;
+  /** 'tunnel' (default) | 'transport' */
+  readonly mode?: 'tunnel' | 'transport';
   /** extra `key = value` lines in the child section (e.g. rekey_time) */
   readonly extra?: Readonly<Record<string, string>>;
 }
@@ -52,7 +54,7 @@ function connection(c: ConnSpec): string[] {
         `local_ts = ${ch.localTs}`,
         `remote_ts = ${ch.remoteTs}`,
         `esp_proposals = ${ch.espProposals}`,
-        `mode = tunnel`,
+        `mode = ${ch.mode ?? 'tunnel'}`,
         `start_action = ${ch.startAction ?? 'none'}`,
         ...Object.entries(ch.extra ?? {}).map(([k, v]) => `${k} = ${v}`),
       ],

@@ -17,51 +17,23 @@ import { startKw, type Kw } from '../lab/keyway-xfrm.js';
 import { startPluto, type Pluto } from '../lab/libreswan.js';
 import { ping, xfrm } from './net.js';
 import type { Recorder } from './record.js';
+import { guestConf } from './conf.js';
 
 const PSK = 'keyway-uml-libreswan-psk-0123456789';
 
 function keywayConf(): string {
-  const child = (name: string, lts: string, rts: string, esp: string): string[] => [
-    `      ${name} {`,
-    `        local_ts = ${lts}`,
-    `        remote_ts = ${rts}`,
-    `        esp_proposals = ${esp}`,
-    '        mode = tunnel',
-    '      }',
-  ];
-  return [
-    'connections {',
-    '  gw {',
-    '    version = 1',
-    `    local_addrs = ${WEST_ADDR}`,
-    `    remote_addrs = ${EAST_ADDR}`,
-    '    proposals = aes128-sha256-modp2048',
-    '    local {',
-    '      auth = psk',
-    '      id = west',
-    '    }',
-    '    remote {',
-    '      auth = psk',
-    '      id = east',
-    '    }',
-    '    children {',
-    ...child('net', '10.1.0.0/24', '10.2.0.0/24', 'aes128-sha256'),
-    ...child('pfs', '10.1.1.0/24', '10.2.1.0/24', 'aes256-sha1-modp2048'),
-    '    }',
-    '  }',
-    '}',
-    'secrets {',
-    '  ike-1 {',
-    '    id = west',
-    `    secret = "${PSK}"`,
-    '  }',
-    '  ike-2 {',
-    '    id = east',
-    `    secret = "${PSK}"`,
-    '  }',
-    '}',
-    '',
-  ].join('\n');
+  return guestConf({
+    self: 'west',
+    version: 1,
+    localAddr: WEST_ADDR,
+    remoteAddr: EAST_ADDR,
+    proposals: 'aes128-sha256-modp2048',
+    psk: PSK,
+    children: [
+      { name: 'net', localTs: '10.1.0.0/24', remoteTs: '10.2.0.0/24', espProposals: 'aes128-sha256' },
+      { name: 'pfs', localTs: '10.1.1.0/24', remoteTs: '10.2.1.0/24', espProposals: 'aes256-sha1-modp2048' },
+    ],
+  });
 }
 
 /** ipsec.conf for pluto: one conn per Keyway child, sharing phase 1 parameters. */

@@ -10,48 +10,21 @@ import { onAbnormalExit, run, runOk, runSyncQuiet } from '../../interop/lab/exec
 import { startKw, type Kw } from '../lab/keyway-xfrm.js';
 import { ping, xfrm } from './net.js';
 import type { Recorder } from './record.js';
+import { guestConf, sides } from './conf.js';
 
 const PSK = 'keyway-uml-nat-psk-0123456789';
 
 function conf(self: 'west' | 'east'): string {
   const w = self === 'west';
-  return [
-    'connections {',
-    '  nat {',
-    '    version = 2',
-    `    local_addrs = ${w ? '10.8.0.2' : '198.51.100.2'}`,
-    `    remote_addrs = ${w ? '198.51.100.2' : '%any'}`,
-    '    proposals = aes128gcm16-prfsha256-x25519',
-    '    local {',
-    '      auth = psk',
-    `      id = ${self}`,
-    '    }',
-    '    remote {',
-    '      auth = psk',
-    `      id = ${w ? 'east' : 'west'}`,
-    '    }',
-    '    children {',
-    '      lan {',
-    `        local_ts = ${w ? '10.1.0.0/24' : '10.2.0.0/24'}`,
-    `        remote_ts = ${w ? '10.2.0.0/24' : '10.1.0.0/24'}`,
-    '        esp_proposals = aes128gcm16',
-    '        mode = tunnel',
-    '      }',
-    '    }',
-    '  }',
-    '}',
-    'secrets {',
-    '  ike-1 {',
-    '    id = west',
-    `    secret = "${PSK}"`,
-    '  }',
-    '  ike-2 {',
-    '    id = east',
-    `    secret = "${PSK}"`,
-    '  }',
-    '}',
-    '',
-  ].join('\n');
+  const [l, r] = sides(self);
+  return guestConf({
+    self,
+    name: 'nat',
+    localAddr: w ? '10.8.0.2' : '198.51.100.2',
+    remoteAddr: w ? '198.51.100.2' : '%any',
+    psk: PSK,
+    children: [{ name: 'lan', localTs: `${l}.0.0/24`, remoteTs: `${r}.0.0/24`, espProposals: 'aes128gcm16' }],
+  });
 }
 
 export async function kwToKwNat(rec: Recorder): Promise<void> {

@@ -15,56 +15,23 @@ import type { IkeSaInfo } from '../../../src/ike/info.js';
 import { startKw, type Kw } from '../lab/keyway-xfrm.js';
 import { ping, pingUntil, xfrm } from './net.js';
 import type { Recorder } from './record.js';
+import { guestConf, sides } from './conf.js';
 
 const PSK = 'keyway-uml-lab-psk-0123456789';
 const PLUGINS = ['random', 'nonce', 'openssl', 'aes', 'sha1', 'sha2', 'hmac', 'gcm', 'curve25519', 'kdf', 'kernel-netlink', 'socket-default', 'vici', 'updown'];
 
 function conf(self: 'west' | 'east', trapStart: string): string {
   const w = self === 'west';
-  const [l, r] = w ? ['10.1', '10.2'] : ['10.2', '10.1'];
-  const child = (name: string, lts: string, rts: string, esp: string, mode: string, start: string): string[] => [
-    `      ${name} {`,
-    `        local_ts = ${lts}`,
-    `        remote_ts = ${rts}`,
-    `        esp_proposals = ${esp}`,
-    `        mode = ${mode}`,
-    `        start_action = ${start}`,
-    '      }',
-  ];
-  return [
-    'connections {',
-    '  gw {',
-    '    version = 2',
-    `    local_addrs = ${w ? WEST_ADDR : EAST_ADDR}`,
-    `    remote_addrs = ${w ? EAST_ADDR : WEST_ADDR}`,
-    '    proposals = aes128gcm16-prfsha256-x25519',
-    '    local {',
-    '      auth = psk',
-    `      id = ${self}`,
-    '    }',
-    '    remote {',
-    '      auth = psk',
-    `      id = ${w ? 'east' : 'west'}`,
-    '    }',
-    '    children {',
-    ...child('net', `${l}.0.0/24`, `${r}.0.0/24`, 'aes128gcm16', 'tunnel', 'none'),
-    ...child('host', 'dynamic', 'dynamic', 'aes128-sha256', 'transport', 'none'),
-    ...child('trap', `${l}.1.0/24`, `${r}.1.0/24`, 'aes256gcm16', 'tunnel', w ? trapStart : 'none'),
-    '    }',
-    '  }',
-    '}',
-    'secrets {',
-    '  ike-1 {',
-    '    id = west',
-    `    secret = "${PSK}"`,
-    '  }',
-    '  ike-2 {',
-    '    id = east',
-    `    secret = "${PSK}"`,
-    '  }',
-    '}',
-    '',
-  ].join('\n');
+  const [l, r] = sides(self);
+  return guestConf({
+    self,
+    psk: PSK,
+    children: [
+      { name: 'net', localTs: `${l}.0.0/24`, remoteTs: `${r}.0.0/24`, espProposals: 'aes128gcm16' },
+      { name: 'host', localTs: 'dynamic', remoteTs: 'dynamic', espProposals: 'aes128-sha256', mode: 'transport' },
+      { name: 'trap', localTs: `${l}.1.0/24`, remoteTs: `${r}.1.0/24`, espProposals: 'aes256gcm16', startAction: w ? trapStart : 'none' },
+    ],
+  });
 }
 
 function child(sas: readonly IkeSaInfo[], name: string): IkeSaInfo['children'][number] | undefined {

@@ -26,53 +26,20 @@ import type { IkeSaInfo } from '../../../src/ike/info.js';
 import { startKw, type Kw } from '../lab/keyway-xfrm.js';
 import { ping, xfrm } from './net.js';
 import type { Recorder } from './record.js';
+import { guestConf, sides } from './conf.js';
 
 const PSK = 'keyway-uml-userspace-psk-0123456789';
 
 function conf(self: 'west' | 'east'): string {
-  const w = self === 'west';
-  const [l, r] = w ? ['10.1', '10.2'] : ['10.2', '10.1'];
-  const child = (name: string, lts: string, rts: string, esp: string): string[] => [
-    `      ${name} {`,
-    `        local_ts = ${lts}`,
-    `        remote_ts = ${rts}`,
-    `        esp_proposals = ${esp}`,
-    '        mode = tunnel',
-    '      }',
-  ];
-  return [
-    'connections {',
-    '  gw {',
-    '    version = 2',
-    `    local_addrs = ${w ? WEST_ADDR : EAST_ADDR}`,
-    `    remote_addrs = ${w ? EAST_ADDR : WEST_ADDR}`,
-    '    proposals = aes128gcm16-prfsha256-x25519',
-    '    local {',
-    '      auth = psk',
-    `      id = ${self}`,
-    '    }',
-    '    remote {',
-    '      auth = psk',
-    `      id = ${w ? 'east' : 'west'}`,
-    '    }',
-    '    children {',
-    ...child('cbc', `${l}.0.0/24`, `${r}.0.0/24`, 'aes128-sha256'),
-    ...child('gcm', `${l}.1.0/24`, `${r}.1.0/24`, 'aes128gcm16'),
-    '    }',
-    '  }',
-    '}',
-    'secrets {',
-    '  ike-1 {',
-    '    id = west',
-    `    secret = "${PSK}"`,
-    '  }',
-    '  ike-2 {',
-    '    id = east',
-    `    secret = "${PSK}"`,
-    '  }',
-    '}',
-    '',
-  ].join('\n');
+  const [l, r] = sides(self);
+  return guestConf({
+    self,
+    psk: PSK,
+    children: [
+      { name: 'cbc', localTs: `${l}.0.0/24`, remoteTs: `${r}.0.0/24`, espProposals: 'aes128-sha256' },
+      { name: 'gcm', localTs: `${l}.1.0/24`, remoteTs: `${r}.1.0/24`, espProposals: 'aes128gcm16' },
+    ],
+  });
 }
 
 type Child = IkeSaInfo['children'][number];

@@ -1,0 +1,159 @@
+/**
+ * Keys in the config, through the KeyReader port (no file or crypto access
+ * here): `pubkeys` and Keyway's `private_key` in auth rounds, swanctl.conf(5)
+ * private key secrets (`rsa`, `ecdsa`, `pkcs8`, `private<suffix> { file secret }`),
+ * and which private key a local `auth = pubkey` round signs with.
+ *
+ * As strongSwan does with raw keys, a local round names its own PUBLIC key
+ * (`pubkeys = ours.pub.pem`) and signs with the loaded private key whose
+ * public key is the same (SubjectPublicKeyInfo DER compared byte for byte).
+ * Key bytes and passphrases never appear in messages.
+ */
+import type { AstKeyValue, AstSection } from './parser.js';
+import type { KeyFile, PrivateKeySecret } from './model.js';
+import { splitList } from './values.js';
+import { addError, findKv, readSection, show } from './validate-common.js';
+import type { Ctx, Field, KeyReadFailure, PrivateKeyData } from './validate-common.js';
+
+/** The four swanctl private key secret types Keyway loads (pkcs12: not yet). */
+export type KeySecretKind = 'rsa' | 'ecdsa' | 'pkcs8' | 'private';
+
+const keyError = (ctx: Ctx, kv: AstKeyValue, offset: number, kind: string, written: string, path: string, f: KeyReadFailure): void =>
+  addError(ctx, kv.valueLine, kv.valueColumn + (kv.quoted ? 1 : 0) + offset, `cannot load the ${kind} key '${show(written)}' for '${path}': ${f.reason}`, f.hint);
+
+/** `pubkeys = a.pem, b.pem`: public keys (SPKI DER). */
+export const pubkeysField: Field<KeyFile[]> = (ctx, kv, path) => {
+  const out: KeyFile[] = [];
+  let failed = false;
+  for (const { item, offset } of splitList(kv.value)) {
+    if (item === '') {
+      addError(ctx, kv.valueLine, kv.valueColumn, `empty file name in '${path}${kv.key}'`, 'give comma-separated public key files');
+      return undefined;
+    }
+    const r = ctx.keys.readPublicKey(item);
+    if (r.ok) out.push({ file: r.key.file, der: r.key.der });
+    else {
+      keyError(ctx, kv, offset, 'public', item, `${path}${kv.key}`, r);
+      failed = true;
+    }
+  }
+  return failed ? undefined : out;
+};
+
+/** Keyway's `private_key = file` shorthand (no passphrase: encrypted keys go through secrets). */
+export const privateKeyField: Field<PrivateKeyData> = (ctx, kv, path) => {
+  const r = ctx.keys.readPrivateKey(kv.value, undefined);
+  if (r.ok) return r.key;
+  keyError(ctx, kv, 0, 'private', kv.value, `${path}${kv.key}`, r);
+  return undefined;
+};
+
+/** What each secret type must hold (swanctl dirs: rsa = PKCS#1 RSA, ecdsa = plain EC; pkcs8/private: any). */
+const KIND_TYPES: Readonly<Record<KeySecretKind, readonly string[] | undefined>> = {
+  rsa: ['rsa'],
+  ecdsa: ['ec'],
+  pkcs8: undefined,
+  private: undefined,
+};
+
+/** secrets.<kind><suffix> { file = path  secret = passphrase }. */
+export function readKeySecret(ctx: Ctx, s: AstSection, kind: KeySecretKind): PrivateKeySecret | undefined {
+  const path = `secrets.${s.name}.`;
+  const fileField: Field<string> = (c, kv) => {
+    if (kv.value !== '') return kv.value;
+    addError(c, kv.valueLine, kv.valueColumn, `'${path}file' is empty`, 'give the path of the private key file');
+    return undefined;
+  };
+  let passphrase: Uint8Array | undefined;
+  const v = readSection(ctx, s.entries, { file: fileField }, {
+    path,
+    prefixed: (kv) => {
+      if (kv.key !== 'secret') return false;
+      // swanctl passes the passphrase as the literal string (no 0x/0s decoding); never shown
+      if (kv.value === '') addError(ctx, kv.valueLine, kv.valueColumn, `'${path}secret' is empty`, 'remove it if the key is not encrypted');
+      else passphrase = new TextEncoder().encode(kv.value);
+      return true;
+    },
+  });
+  const fileKv = findKv(s.entries, 'file');
+  if (fileKv === undefined) {
+    addError(ctx, s.line, s.column, `'${path}file' is missing`, `add file = <private key file> (relative paths start from the config file's folder)`);
+    return undefined;
+  }
+  if (v.file === undefined) return undefined;
+  const r = ctx.keys.readPrivateKey(v.file, passphrase);
+  // the passphrase is not kept: the model holds the decrypted key (as DER) only
+  passphrase?.fill(0);
+  if (!r.ok) {
+    keyError(ctx, fileKv, 0, 'private', v.file, `${path}file`, r);
+    return undefined;
+  }
+  const allowed = KIND_TYPES[kind];
+  if (allowed !== undefined && !allowed.includes(r.key.keyType)) {
+    addError(ctx, fileKv.valueLine, fileKv.valueColumn, `'${path}file' holds a ${r.key.keyType} key, but a ${kind}<suffix> section takes ${allowed.join('/')} keys`, `rename the section to private-${s.name.slice(kind.length).replace(/^[-_.]/, '') || '<name>'} (any key type)`);
+    return undefined;
+  }
+  return { name: s.name, file: r.key.file, der: r.key.der, publicDer: r.key.publicDer, keyType: r.key.keyType, hasPassphrase: findKv(s.entries, 'secret') !== undefined, line: s.line };
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Private keys from secrets, for local rounds to pick from. */
+export interface KeySecrets {
+  readonly keys: readonly PrivateKeySecret[];
+  /** a key secret failed to load (its error is reported already) */
+  readonly failed: boolean;
+}
+
+/** What readAuth read for a local round, as far as keys go. */
+export interface LocalKeys {
+  readonly pubkeys: readonly KeyFile[] | undefined;
+  readonly privateKey: PrivateKeyData | undefined;
+}
+
+/**
+ * The private key a local `auth = pubkey` round signs with, as a KeyFile for
+ * AuthSpec.privateKey; undefined (with an error unless one was already
+ * reported for the keys) when none. When a key secret failed to load, a
+ * missing match would only repeat that error and is not reported.
+ */
+export function resolveLocalKey(ctx: Ctx, s: AstSection, path: string, got: LocalKeys, secrets: KeySecrets): KeyFile | undefined {
+  const where = `${path}${s.name}`;
+  const both =
+    `name our public key with pubkeys = ours.pub.pem and load its private key in secrets { rsa-ours { file = ours.key.pem } }, ` +
+    'or write private_key = ours.key.pem here (Keyway shorthand)';
+  // a key= line that failed to load has its own error already
+  if (findKv(s.entries, 'private_key') !== undefined && got.privateKey === undefined) return undefined;
+  if (findKv(s.entries, 'pubkeys') !== undefined && got.pubkeys === undefined) return undefined;
+  let chosen: { file: string; der: Uint8Array; keyType: string } | undefined;
+  if (got.privateKey !== undefined) {
+    const own = got.privateKey;
+    if (got.pubkeys !== undefined && !got.pubkeys.some((p) => sameBytes(p.der, own.publicDer))) {
+      const kv = findKv(s.entries, 'private_key');
+      addError(ctx, kv?.line ?? s.line, kv?.column ?? s.column, `'${where}.private_key' does not belong to any key in '${where}.pubkeys'`, 'name the matching public key in pubkeys, or drop pubkeys');
+      return undefined;
+    }
+    chosen = own;
+  } else if (got.pubkeys !== undefined) {
+    // the first named public key that has its private key loaded
+    for (const p of got.pubkeys) {
+      chosen = secrets.keys.find((k) => sameBytes(k.publicDer, p.der));
+      if (chosen !== undefined) break;
+    }
+    if (chosen === undefined) {
+      if (!secrets.failed) {
+        const files = got.pubkeys.map((p) => p.file).join(', ');
+        addError(ctx, s.line, s.column, `'${where}' uses auth = pubkey, but no private key in secrets matches its pubkeys (${show(files)})`, both);
+      }
+      return undefined;
+    }
+  } else {
+    addError(ctx, s.line, s.column, `'${where}' uses auth = pubkey but names no key to sign with`, both);
+    return undefined;
+  }
+  if (chosen.keyType !== 'rsa') {
+    addError(ctx, s.line, s.column, `'${where}' would sign with a ${chosen.keyType} key (${show(chosen.file)}); Keyway signs with RSA keys only for now (IKEv1 RSA signatures, RFC 2409 §5.1)`, 'use an RSA private key (e.g. openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072)');
+    return undefined;
+  }
+  return { file: chosen.file, der: chosen.der };
+}
