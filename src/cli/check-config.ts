@@ -67,6 +67,7 @@ export async function checkConfig(path: string, json: boolean, io: CliIo): Promi
     connections: countOf(config, 'connections'),
     children: childCount(config),
     secrets: countOf(config, 'secrets'),
+    privateKeys: countOf(config, 'privateKeys'),
   };
   if (json) {
     io.out(`${JSON.stringify({ ok, file: path, errors, warnings, ...(ok ? { summary } : {}) }, null, 2)}\n`);
@@ -80,6 +81,7 @@ export async function checkConfig(path: string, json: boolean, io: CliIo): Promi
   }
   io.out(
     `${path}: OK, ${summary.connections} connection(s), ${summary.children} child(ren), ${summary.secrets} secret(s)` +
+      `${summary.privateKeys > 0 ? `, ${summary.privateKeys} private key(s)` : ''}` +
       `${warnings.length > 0 ? `, ${warnings.length} warning(s)` : ''}\n`,
   );
   return 0;

@@ -9,7 +9,7 @@
 import { ConfigError } from '../util/errors.js';
 import type { ConfigAst, AstKeyValue, AstSection } from './parser.js';
 import type { ConnectionConfig, DaemonSettings, IdentitySpec, IkeSecret, KeywayConfig, PrivateKeySecret } from './model.js';
-import { DAEMON_DEFAULTS } from './defaults.js';
+import { CONN_DEFAULTS, DAEMON_DEFAULTS } from './defaults.js';
 import { parseIdentity, identityMatches } from './identity.js';
 import { parseIp } from './addr.js';
 import { readConnection } from './validate-conn.js';
@@ -261,6 +261,10 @@ export function validateConfig(ast: ConfigAst, file: string, keys: KeyReader): V
     const usesPsk = [...conn.local, ...conn.remote].some((a) => a.method === 'psk');
     if (usesPsk && !secrets.ike.some((s) => secretCouldMatch(s, conn))) {
       addWarning(ctx, conn.line, `connection '${conn.name}' uses auth = psk but no ike secret matches its identities`);
+    }
+    // one IKE socket pair serves every connection (daemon { port / nat_port }): a different local_port is not honoured
+    if (conn.localPort !== CONN_DEFAULTS.localPort && conn.localPort !== daemon.port && conn.localPort !== daemon.natPort) {
+      addWarning(ctx, conn.line, `connection '${conn.name}' sets local_port = ${conn.localPort}, but Keyway sends and listens on daemon { port = ${daemon.port} } (and nat_port ${daemon.natPort}); local_port is ignored`);
     }
   }
   if (ctx.errors.length > 0) return { errors: ctx.errors, warnings: ctx.warnings };

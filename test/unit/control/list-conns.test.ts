@@ -47,3 +47,11 @@ test('list-conns reports daemon { port } as the local port', () => {
   assert.equal(info.localPort, 4510);
   assert.equal(info.remotePort, 500);
 });
+
+test('a local_port the daemon does not listen on is warned about (it would be ignored)', () => {
+  const r = loadConfigText(CONF.replace('remote_addrs = 192.0.2.2', 'remote_addrs = 192.0.2.2\n    local_port = 4600'), 'list-conns.conf');
+  assert.deepEqual(r.errors, []);
+  assert.ok(r.warnings.some((w) => /local_port = 4600.*daemon \{ port = 4510 \}/.test(w)), r.warnings.join('\n'));
+  const same = loadConfigText(CONF.replace('remote_addrs = 192.0.2.2', 'remote_addrs = 192.0.2.2\n    local_port = 4510'), 'list-conns.conf');
+  assert.equal(same.warnings.some((w) => /local_port/.test(w)), false);
+});
