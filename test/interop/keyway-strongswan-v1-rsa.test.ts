@@ -1,9 +1,11 @@
 /**
- * IKEv1 Main Mode with RSA signatures (RFC 2409 §5.1) against strongSwan
- * 5.9.8: raw RSA public keys on both sides (swanctl `pubkeys = file.pem`;
- * strongSwan's private key from its swanctl `rsa/` folder (SWANCTL_DIR),
- * Keyway's from `local { private_key = file }`), both roles, SAs established on both
- * sides with matching cookies and SPIs, and a wrong key is rejected.
+ * IKEv1 Main Mode and Aggressive Mode with RSA signatures (RFC 2409 §5.1)
+ * against strongSwan 5.9.8: raw RSA public keys on both sides (swanctl
+ * `pubkeys = file.pem`; strongSwan's private key from its swanctl `rsa/`
+ * folder (SWANCTL_DIR), Keyway's from `secrets { rsa-west { file = ... } }`), both
+ * roles, SAs established on both sides with matching cookies and SPIs, and a
+ * wrong key is rejected (Main Mode). For Aggressive Mode a capture shows
+ * what strongSwan sends: SIG_R in the clear AM2, SIG_I in an encrypted AM3.
  * Keys are generated per run into a temp folder (0600) removed afterwards.
  */
 import { generateKeyPairSync } from 'node:crypto';
@@ -18,33 +20,58 @@ import { startCharon } from './lab/strongswan.js';
 import type { Charon } from './lab/strongswan.js';
 import { startKeyway } from './lab/keyway.js';
 import type { Keyway } from './lab/keyway.js';
-import { interopGate } from './lab/prereq.js';
-import { run } from './lab/exec.js';
+import { interopGate, missingPrereqs } from './lab/prereq.js';
+import { run, runOk } from './lab/exec.js';
+import { startCapture } from './lab/capture.js';
 import { EAST_NET, WEST_NET } from './lab/scenario.js';
 import { kwEstablished, pollUntil, swEstablished } from './lab/expect.js';
 
 const skip = interopGate(['root', 'netns', 'strongswan', 'libipsec']);
+const noTshark = missingPrereqs(['tshark']);
 const T = { timeout: 60_000 };
+
+/** ISAKMP exchange type 4 (RFC 2408 §4.1) as tshark shows `isakmp.exchangetype`. */
+const AGGRESSIVE = '4';
+
+interface IsakmpFrame {
+  readonly src: string;
+  readonly exchange: string;
+  /** the E flag: the payloads after the header are encrypted */
+  readonly encrypted: boolean;
+  /** payload types, first payload of the chain first (only readable in clear messages) */
+  readonly payloads: readonly string[];
+}
+
+/** The ISAKMP messages of a capture, as tshark dissects them (no keys: encrypted bodies stay opaque). */
+async function isakmpFrames(pcap: string): Promise<IsakmpFrame[]> {
+  const r = await runOk(['tshark', '-n', '-r', pcap, '-Y', 'isakmp', '-T', 'fields', '-E', 'separator=;', '-e', 'ip.src', '-e', 'isakmp.exchangetype', '-e', 'isakmp.flag_e', '-e', 'isakmp.typepayload'], { timeoutMs: 30_000 });
+  return r.stdout.split('\n').filter((l) => l.trim() !== '').map((l) => {
+    const [src = '', exchange = '', e = '', types = ''] = l.split(';');
+    return { src, exchange, encrypted: e === '1' || e === 'True', payloads: types === '' ? [] : types.split(',') };
+  });
+}
 
 interface Keys {
   readonly key: string;
   readonly pub: string;
 }
 
-function conf(self: 'west' | 'east', own: Keys, peerPub: string, keyway: boolean): string {
+function conf(self: 'west' | 'east', own: Keys, peerPub: string, keyway: boolean, aggressive = false): string {
   const w = self === 'west';
   return [
     'connections {',
     '  gw {',
     '    version = 1',
+    // strongSwan needs no i_dont_care_about_security_... setting here: that one is for Aggressive Mode with a PSK
+    ...(aggressive ? ['    aggressive = yes'] : []),
     `    local_addrs = ${w ? WEST_ADDR : EAST_ADDR}`,
     `    remote_addrs = ${w ? EAST_ADDR : WEST_ADDR}`,
     '    proposals = aes128-sha256-modp2048',
     '    local {',
     '      auth = pubkey',
     `      id = ${self}`,
-    // Keyway names its private key here; strongSwan finds it in secrets by the public key
-    ...(keyway ? [`      private_key = ${own.key}`] : [`      pubkeys = ${own.pub}`]),
+    // both find the private key whose public key this is: strongSwan in its rsa/ folder, Keyway in secrets
+    `      pubkeys = ${own.pub}`,
     '    }',
     '    remote {',
     '      auth = pubkey',
@@ -60,6 +87,8 @@ function conf(self: 'west' | 'east', own: Keys, peerPub: string, keyway: boolean
     '    }',
     '  }',
     '}',
+    // Keyway's private key as swanctl.conf(5) names one (strongSwan's is loaded from its rsa/ folder instead)
+    ...(keyway ? ['secrets {', `  rsa-${self} {`, `    file = ${own.key}`, '  }', '}'] : []),
     '',
   ].join('\n');
 }
@@ -105,13 +134,13 @@ describe('IKEv1 RSA signatures: Keyway <-> strongSwan 5.9.8', { skip }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function scenario(eastTrusts: string, body: (kw: Keyway, sw: Charon) => Promise<void>): Promise<void> {
+  async function scenario(eastTrusts: string, body: (kw: Keyway, sw: Charon) => Promise<void>, aggressive = false): Promise<void> {
     assert.ok(topo !== undefined && charon !== undefined, 'lab is up');
     await charon.terminateAll();
-    await charon.load(conf('east', east, eastTrusts, false));
+    await charon.load(conf('east', east, eastTrusts, false, aggressive));
     await loadEastKey(charon);
     const logStart = charon.log().length;
-    const kw = await startKeyway({ host: topo.west, conf: conf('west', west, east.pub, true) });
+    const kw = await startKeyway({ host: topo.west, conf: conf('west', west, east.pub, true, aggressive) });
     try {
       await body(kw, charon);
     } catch (e) {
@@ -122,14 +151,14 @@ describe('IKEv1 RSA signatures: Keyway <-> strongSwan 5.9.8', { skip }, () => {
     }
   }
 
-  async function assertAgree(kw: Keyway, sw: Charon, keywayInitiated: boolean): Promise<void> {
+  async function assertAgree(kw: Keyway, sw: Charon, keywayInitiated: boolean, mode: 'main' | 'aggressive' = 'main'): Promise<void> {
     const k = await pollUntil(() => kw.listSas(), kwEstablished);
     const s = await pollUntil(() => sw.listSas(), swEstablished);
     const w = k[0];
     const e = s[0];
     assert.ok(w !== undefined && e !== undefined);
     assert.equal(w.version, 1);
-    assert.equal(w.mode, 'main');
+    assert.equal(w.mode, mode);
     assert.equal(w.localAuth, 'pubkey');
     assert.equal(w.remoteAuth, 'pubkey');
     assert.equal(e.raw['version'], '1');
@@ -170,6 +199,56 @@ describe('IKEv1 RSA signatures: Keyway <-> strongSwan 5.9.8', { skip }, () => {
       await kw.stop();
       assert.notEqual((await pending).code, 0, 'initiate did not succeed');
     }));
+
+  /**
+   * Aggressive Mode with signatures, captured on west: three AGGRESSIVE
+   * messages; AM2 (from the responder) is clear and carries SIG (type 9),
+   * AM3 (from the initiator) is encrypted. Returns the frames for more checks.
+   */
+  async function aggressiveScenario(initiate: (kw: Keyway, sw: Charon) => Promise<void>, keywayInitiates: boolean): Promise<void> {
+    assert.ok(topo !== undefined);
+    const cap = noTshark === undefined ? await startCapture(topo.west) : undefined;
+    try {
+      await scenario(west.pub, async (kw, sw) => {
+        await initiate(kw, sw);
+        await assertAgree(kw, sw, keywayInitiates, 'aggressive');
+        if (cap === undefined) return;
+        await cap.stop();
+        const frames = (await isakmpFrames(cap.path)).filter((f) => f.exchange === AGGRESSIVE);
+        const [am1, am2, am3] = frames;
+        assert.equal(frames.length, 3, JSON.stringify(frames));
+        assert.ok(am1 !== undefined && am2 !== undefined && am3 !== undefined);
+        const [i, r] = keywayInitiates ? [WEST_ADDR, EAST_ADDR] : [EAST_ADDR, WEST_ADDR];
+        assert.deepEqual([am1.src, am2.src, am3.src], [i, r, i]);
+        assert.equal(am1.encrypted, false);
+        assert.ok(am1.payloads.includes('5'), 'AM1 carries IDii');
+        assert.equal(am2.encrypted, false, 'AM2 in the clear');
+        assert.ok(am2.payloads.includes('9'), `AM2 carries SIG_R: ${am2.payloads.join(',')}`);
+        assert.ok(!am2.payloads.includes('8'), 'AM2 carries no HASH_R');
+        assert.equal(am3.encrypted, true, 'AM3 encrypted');
+      }, true);
+    } finally {
+      await cap?.stop();
+      cap?.remove();
+    }
+  }
+
+  test('Aggressive Mode with RSA signatures: Keyway initiates', T, () =>
+    aggressiveScenario(async (kw, sw) => {
+      const from = sw.log().length;
+      const r = await kw.initiate('gw', 'net');
+      assert.equal(r.code, 0, `keyway initiate: ${r.stdout}${r.stderr}`);
+      await sw.waitForLog(/authentication of 'west' with RSA(_EMSA_PKCS1_NULL)? successful/, 10_000, from);
+    }, true));
+
+  // strongSwan's own AM3 (encrypted, SIG_I) is what Keyway must accept as responder
+  test('Aggressive Mode with RSA signatures: Keyway responds', T, () =>
+    aggressiveScenario(async (_kw, sw) => {
+      const from = sw.log().length;
+      const r = await sw.initiate({ child: 'net' });
+      assert.equal(r.code, 0, `swanctl --initiate: ${r.stdout}${r.stderr}`);
+      assert.match(sw.log().slice(from), /initiating Aggressive Mode/);
+    }, false));
 
   // Keyway's SIG_R (MM6) is the last message: strongSwan rejects it and brings nothing up
   test('strongSwan trusts another key for west: strongSwan initiates and rejects SIG_R', T, () =>

@@ -124,7 +124,7 @@ test('Aggressive Mode: the responder picks its connection (and PSK) by the ident
   assert.equal(e?.children[0]?.name, 'net');
 });
 
-test('Aggressive Mode: no connection accepts the identity -> structured failure record, no answer', async () => {
+test('Aggressive Mode: no connection accepts the identity -> structured failure record, a clear INVALID_ID_INFORMATION, no AM2', async () => {
   const p2 = new V1Pair({ westConn: AGGR, eastConn: AGGR, seed: 'ids' });
   // east expects a different peer identity
   const east = p2.east.engine.context.config;
@@ -140,5 +140,8 @@ test('Aggressive Mode: no connection accepts the identity -> structured failure 
   assert.match(f.message, /no connection accepts identity west@example.org/);
   const considered = f.detail['considered'];
   assert.ok(Array.isArray(considered) && considered.length === 1, JSON.stringify(f.detail));
-  assert.equal(p2.net.log.filter((x) => x.d.local.address === p2.east.address).length, 0, 'no AM2 (no hash leaks to an unknown identity)');
+  const fromEast = p2.net.log.filter((x) => x.d.local.address === p2.east.address).map((x) => decodeIsakmp(x.d.bytes).header);
+  assert.equal(fromEast.filter((h) => h.exchangeType !== V1Exchange.INFORMATIONAL).length, 0, 'no AM2 (no hash leaks to an unknown identity)');
+  // RFC 2408 §3.14.1: the refusal is named, in the clear (no keys were computed for an unknown peer)
+  assert.ok(fromEast.length === 1 && fromEast.every((h) => h.exchangeType === V1Exchange.INFORMATIONAL && !h.encrypted), 'one clear Informational');
 });

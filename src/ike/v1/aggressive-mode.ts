@@ -1,40 +1,49 @@
 /**
- * Aggressive Mode with pre-shared keys (RFC 2409 §5.4), both roles, with the
- * NAT-T additions of RFC 3947 §4 (NAT-D in the second and third messages,
- * the initiator floats to 4500 for the third):
+ * Aggressive Mode (RFC 2409 §5), both roles, with pre-shared keys (§5.4) or
+ * RSA signatures (§5.1), and the NAT-T additions of RFC 3947 §4 (NAT-D in
+ * the second and third messages, the initiator floats to 4500 for the third):
  *
  *   Initiator                                Responder
  *   HDR, SA, KE, Ni, IDii, VID*       -->                                  (AM1)
- *                                     <--  HDR, SA, KE, Nr, IDir, VID*, NAT-D, NAT-D, HASH_R  (AM2)
- *   HDR*, HASH_I, NAT-D, NAT-D        -->                                  (AM3)
+ *                                     <--  HDR, SA, KE, Nr, IDir, VID*, NAT-D, NAT-D, AUTH_R  (AM2)
+ *   HDR*, AUTH_I, NAT-D, NAT-D        -->                                  (AM3)
  *
- * Security: HASH_R = prf(SKEYID, ...) with SKEYID = prf(PSK, Ni_b | Nr_b)
- * travels in the clear in AM2, to anyone who sends an AM1 naming a valid
- * identity; everything else in it is public, so the PSK can be guessed
- * offline. That is why it is off unless a connection says `aggressive = yes`.
+ *   AUTH = HASH_I / HASH_R   with a PSK:        SKEYID = prf(PSK, Ni_b | Nr_b)
+ *   AUTH = SIG_I / SIG_R     with signatures:   SKEYID = prf(Ni_b | Nr_b, g^xy)
+ *   (no CERT payload: raw public keys from the config, phase1-auth.ts)
+ *
+ * Security: with a PSK, HASH_R travels in the clear in AM2, to anyone who
+ * sends an AM1 naming a valid identity; everything else in it is public, so
+ * the PSK can be guessed offline. SIG_R has no such secret behind it (SKEYID
+ * needs g^xy), but identities still travel in the clear. Either way the
+ * responder needs a connection with `aggressive = yes`.
  *
  * The KE travels in AM1, so every transform offered carries the same group
  * (§5.4: "the Diffie-Hellman group ... MUST be the same"). AM3 is encrypted
- * (as strongSwan and Libreswan send it); a clear AM3, as drawn in §5.4, is
- * accepted too.
+ * (as strongSwan and Libreswan send it, with HASH_I or SIG_I); a clear AM3,
+ * as drawn in §5.4, is accepted too.
  */
-import { Doi, V1Exchange, V1Payload } from '../../iana/ikev1.js';
+import { Doi, P1Auth, V1Exchange, V1Notify, V1Payload } from '../../iana/ikev1.js';
 import { idToString, IdMatch, matchIdentity } from '../../policy/ids.js';
 import { findPsk } from '../../policy/psk.js';
-import { phase1Choices } from '../../policy/v1-proposals.js';
+import { parseP1Transform, phase1Choices } from '../../policy/v1-proposals.js';
 import { findV1, findV1Entry } from '../../wire/ikev1/chain.js';
 import { encodeV1PayloadBody } from '../../wire/ikev1/payloads.js';
-import type { IdPayload, PayloadEntry } from '../../wire/ikev1/types.js';
+import type { ConnectionConfig } from '../../config/model.js';
+import type { IdPayload, IsakmpPayload, PayloadEntry, SaPayload } from '../../wire/ikev1/types.js';
 import { idPayload, localIdentity } from './identity.js';
 import { selectByIdentity } from './peer-select.js';
-import { applyNat, deriveOrFail, establish, floatPorts, keAndNonce, lifetimeOf, natdPayloads, onPhase1Timeout, readVids, vendorIds, verifyPeerHash } from './phase1-common.js';
-import { authHash } from './phase1-keys.js';
+import { hasPeerAuth, ourAuthPayload, verifyPeerAuth } from './phase1-auth.js';
+import { applyNat, deriveOrFail, establish, floatPorts, keAndNonce, lifetimeOf, natdPayloads, onPhase1Timeout, readVids, usesSignatures, vendorIds } from './phase1-common.js';
 import { answerSa, offerSa, takeAnswer } from './phase1-sa.js';
-import { v1Fail } from './report.js';
+import { sendPhase1Notify, v1Fail } from './report.js';
 import type { V1Sa } from './v1-sa.js';
 
 const AM = V1Exchange.AGGRESSIVE;
 const NAME = 'Aggressive Mode';
+
+/** The configured auth method behind each phase 1 auth attribute value we implement (RFC 2409 App. A). */
+const METHOD_OF: Readonly<Record<number, string>> = { [P1Auth.PRE_SHARED_KEY]: 'psk', [P1Auth.RSA_SIGNATURES]: 'pubkey' };
 
 /** Our ID payload (remembered: IDii_b / IDir_b enter HASH_I / HASH_R). */
 function ourId(sa: V1Sa): IdPayload {
@@ -45,14 +54,27 @@ function ourId(sa: V1Sa): IdPayload {
   return id;
 }
 
+/**
+ * Signing goes through the asynchronous Signer port, but the engine hands
+ * Aggressive Mode messages over synchronously: the part that signs runs as
+ * the SA's next mailbox task, ahead of any datagram that arrives meanwhile
+ * (the mailbox keeps order), so nothing is processed between signing and sending.
+ */
+function withOurAuth(sa: V1Sa, what: string, who: 'I' | 'R', idB: Uint8Array, then: (auth: IsakmpPayload) => void): void {
+  void sa.run(what, async () => {
+    const auth = await ourAuthPayload(sa, who, idB);
+    if (auth !== undefined && sa.state === 'am-sent') then(auth);
+  });
+}
+
 /** Initiator, AM1. */
 export function startAggressiveMode(sa: V1Sa): void {
   const conn = sa.conn;
   if (conn === undefined) throw new Error('initiator without connection');
-  if (conn.local[0]?.method !== 'psk') {
-    // §5.1 signatures in Aggressive Mode are not implemented: Main Mode protects the identities anyway
-    v1Fail(sa, 'config', NAME, `connection ${conn.name}: Aggressive Mode is implemented with auth = psk only`, {});
-    sa.destroy('Aggressive Mode needs a PSK');
+  const method = conn.local[0]?.method;
+  if (method !== 'psk' && method !== 'pubkey') {
+    v1Fail(sa, 'config', NAME, `connection ${conn.name}: IKEv1 Aggressive Mode authenticates with auth = psk or auth = pubkey, not ${method ?? '(none)'}`, {});
+    sa.destroy('Aggressive Mode needs a PSK or an RSA key');
     return;
   }
   const all = phase1Choices(conn, lifetimeOf(sa));
@@ -70,9 +92,36 @@ export function startAggressiveMode(sa: V1Sa): void {
 }
 
 /**
+ * The auth method the initiator asks for: that of its first transform with a
+ * method we implement (it offers one method; the method is a transform
+ * attribute, App. A).
+ * Remembered as `sa.p1.offered` so that the identity selects among
+ * connections of that method (usesSignatures) before a transform is chosen.
+ * Undefined (reported, NO_PROPOSAL_CHOSEN sent) when no connection of ours
+ * with `aggressive = yes` authenticates peers that way.
+ */
+function offeredMethod(sa: V1Sa, offer: SaPayload): string | undefined {
+  const offered = offer.proposals.flatMap((p) => p.transforms.map(parseP1Transform)).filter((c) => c !== undefined);
+  const auth = (offered.find((c) => METHOD_OF[c.auth] !== undefined) ?? offered[0])?.auth;
+  sa.p1.offered = offered.filter((c) => c.auth === auth);
+  const method = auth === undefined ? undefined : METHOD_OF[auth];
+  if (method !== undefined && sa.candidates.some((c) => c.aggressive === true && c.remote[0]?.method === method)) return method;
+  const accepted = [...new Set(sa.candidates.filter((c) => c.aggressive === true).map((c) => c.remote[0]?.method ?? '(none)'))];
+  v1Fail(sa, 'proposal', NAME, `the initiator offers ${auth === undefined ? 'no usable transform' : `auth method ${method ?? auth}`}, no connection with aggressive = yes accepts it (NO_PROPOSAL_CHOSEN)`, { offeredAuth: method ?? auth ?? null, accepted });
+  sendPhase1Notify(sa, V1Notify.NO_PROPOSAL_CHOSEN);
+  return undefined;
+}
+
+/** Responder: among the address candidates, those that may answer Aggressive Mode with `method`. */
+function aggressiveUsable(method: string): (c: ConnectionConfig) => string | undefined {
+  return (c) => (c.aggressive !== true ? 'aggressive = no: Aggressive Mode not accepted' : c.remote[0]?.method !== method ? `remote auth is not ${method}` : undefined);
+}
+
+/**
  * Responder, AM1 -> AM2. The initiator's identity is in AM1: the connection
- * is chosen by it (among those with `aggressive = yes`) before the PSK is
- * looked up for the pair of identities. Returns false (reported) on failure.
+ * is chosen by it (among those with `aggressive = yes` and the offered auth
+ * method) before any key is used: the PSK for the pair of identities, or the
+ * connection's private key for SIG_R. Returns false (reported) on failure.
  */
 export function answerAggressive1(sa: V1Sa, entries: readonly PayloadEntry[]): boolean {
   const found = findV1Entry(entries, V1Payload.SA);
@@ -86,14 +135,18 @@ export function answerAggressive1(sa: V1Sa, entries: readonly PayloadEntry[]): b
   const idii = idEntry.payload;
   const peer = { type: idii.idType, data: idii.data };
   sa.remoteIdText = idToString(idii.idType, idii.data);
-  const conn = selectByIdentity(sa, peer, (c) => (c.aggressive !== true ? 'aggressive = no: Aggressive Mode not accepted' : c.remote[0]?.method !== 'psk' ? 'remote auth is not psk' : undefined));
+  const method = offeredMethod(sa, found.payload);
+  if (method === undefined) return false;
+  const conn = selectByIdentity(sa, peer, aggressiveUsable(method));
   if (conn === undefined) return false;
-  const psk = findPsk(sa.ctx.config.secrets, localIdentity(conn, sa.local.address), peer);
-  if (psk === undefined) {
-    v1Fail(sa, 'auth', NAME, `no pre-shared key for ${sa.remoteIdText} (connection ${conn.name})`, { id: sa.remoteIdText });
-    return false;
+  if (method === 'psk') {
+    const psk = findPsk(sa.ctx.config.secrets, localIdentity(conn, sa.local.address), peer);
+    if (psk === undefined) {
+      v1Fail(sa, 'auth', NAME, `no pre-shared key for ${sa.remoteIdText} (connection ${conn.name})`, { id: sa.remoteIdText });
+      return false;
+    }
+    sa.p1.psk = psk.slice();
   }
-  sa.p1.psk = psk.slice();
   const reply = answerSa(sa, found.payload, found.entry.body);
   const choice = sa.p1.choice;
   if (reply === undefined || choice === undefined) return false;
@@ -104,8 +157,10 @@ export function answerAggressive1(sa: V1Sa, entries: readonly PayloadEntry[]): b
   const out = keAndNonce(sa, choice.group);
   if (!deriveOrFail(sa)) return false;
   const id = ourId(sa);
-  const hashR = authHash(sa, 'R', encodeV1PayloadBody(id));
-  sa.send(AM, 0, [reply, ...out, id, ...vendorIds(), ...natdPayloads(sa), { type: V1Payload.HASH, data: hashR }], { encrypt: false, awaitReply: true, onTimeout: onPhase1Timeout(sa) });
+  const head = [reply, ...out, id, ...vendorIds(), ...natdPayloads(sa)];
+  withOurAuth(sa, 'AM2', 'R', encodeV1PayloadBody(id), (auth) => {
+    sa.send(AM, 0, [...head, auth], { encrypt: false, awaitReply: true, onTimeout: onPhase1Timeout(sa) });
+  });
   return true;
 }
 
@@ -123,42 +178,46 @@ function aggressive2(sa: V1Sa, entries: readonly PayloadEntry[]): void {
   const ke = findV1(entries, V1Payload.KE);
   const nr = findV1(entries, V1Payload.NONCE);
   const idEntry = findV1Entry(entries, V1Payload.ID);
-  const hash = findV1(entries, V1Payload.HASH);
-  if (ke === undefined || nr === undefined || idEntry === undefined || hash === undefined || findV1(entries, V1Payload.SA) === undefined) {
+  const hasAuth = findV1(entries, V1Payload.HASH) !== undefined || findV1(entries, V1Payload.SIG) !== undefined;
+  if (ke === undefined || nr === undefined || idEntry === undefined || !hasAuth || findV1(entries, V1Payload.SA) === undefined) {
     sa.ctx.counters.inc('v1.rx.drop.am2');
     return;
   }
   sa.replied(0);
   if (takeAnswer(sa, entries) === undefined) return;
+  if (!hasPeerAuth(sa, entries)) {
+    v1Fail(sa, 'auth', NAME, `AM2 lacks the ${usesSignatures(sa) ? 'SIG_R' : 'HASH_R'} payload the chosen auth method needs`, {});
+    sa.destroy('bad AM2');
+    return;
+  }
   readVids(sa, entries);
   sa.material.gxr = ke.data.slice();
   sa.material.nr = nr.data.slice();
   if (!deriveOrFail(sa)) return;
-  if (!verifyPeerHash(sa, 'R', idEntry.payload, idEntry.entry.body, hash.data)) return;
+  if (!verifyPeerAuth(sa, 'R', idEntry.payload, idEntry.entry.body, entries)) return;
   const spec = sa.conn?.remote[0]?.id;
   if (matchIdentity(spec, { type: idEntry.payload.idType, data: idEntry.payload.data }) === IdMatch.NONE) {
-    v1Fail(sa, 'auth', NAME, `peer identity ${sa.remoteIdText} is not ${spec?.text ?? '%any'}`, { id: sa.remoteIdText });
+    v1Fail(sa, 'auth', NAME, `peer identity ${sa.remoteIdText} is not ${spec?.text ?? '%any'}`, { id: sa.remoteIdText, refused: 'identity' });
     sa.destroy('identity mismatch');
     return;
   }
   applyNat(sa, entries);
   const before = { local: sa.local, remote: sa.remote };
   floatPorts(sa);
-  const hashI = authHash(sa, 'I', sa.material.idiiB);
-  // nothing answers AM3: a lost one is resent when the responder repeats AM2
-  sa.send(AM, 0, [{ type: V1Payload.HASH, data: hashI }, ...natdPayloads(sa, before)], { encrypt: true, awaitReply: false });
-  establish(sa);
+  withOurAuth(sa, 'AM3', 'I', sa.material.idiiB, (auth) => {
+    // nothing answers AM3: a lost one is resent when the responder repeats AM2
+    sa.send(AM, 0, [auth, ...natdPayloads(sa, before)], { encrypt: true, awaitReply: false });
+    establish(sa);
+  });
 }
 
 function aggressive3(sa: V1Sa, entries: readonly PayloadEntry[]): void {
-  const hash = findV1(entries, V1Payload.HASH);
-  if (hash === undefined) {
+  if (!hasPeerAuth(sa, entries)) {
     sa.ctx.counters.inc('v1.rx.drop.am3');
     return;
   }
   sa.replied(0);
-  if (!verifyPeerHash(sa, 'I', undefined, sa.material.idiiB, hash.data)) return;
+  if (!verifyPeerAuth(sa, 'I', undefined, sa.material.idiiB, entries)) return;
   applyNat(sa, entries, { local: sa.firstLocal, remote: sa.firstRemote });
   establish(sa);
 }
-

@@ -10,11 +10,9 @@
  */
 import type { ChildConfig, ConnectionConfig } from '../../config/model.js';
 import { V1Exchange } from '../../iana/ikev1.js';
-import { openV1 } from '../../message/v1-protect.js';
 import { candidateConnectionsForInit } from '../../policy/peers.js';
 import { toHex } from '../../util/bytes.js';
-import { CryptoError, WireError } from '../../util/errors.js';
-import { decodeV1Chain } from '../../wire/ikev1/chain.js';
+import { WireError } from '../../util/errors.js';
 import { decodeIsakmp, type IsakmpMessage } from '../../wire/ikev1/message.js';
 import type { PayloadEntry } from '../../wire/ikev1/types.js';
 import type { EngineContext } from '../context.js';
@@ -30,7 +28,9 @@ import { v1SaInfo } from './v1-info.js';
 import { armDpdV1 } from './dpd.js';
 import { armPhase1Rekey, newInitiatorSa, quickAll } from './initiator-v1.js';
 import { rekeyV1Child } from './child-lifetime.js';
-import { v1Fail } from './report.js';
+import { lastV1Failure } from './report.js';
+import { acceptableV1, openV1Message } from './inbound-v1.js';
+import { refuseAfterFailure, refuseUnknownPeer } from './phase1-refusal.js';
 import { V1Sa } from './v1-sa.js';
 
 export const createV1Engine: V1EngineFactory = (ctx: EngineContext): V1Engine => {
@@ -122,11 +122,12 @@ export const createV1Engine: V1EngineFactory = (ctx: EngineContext): V1Engine =>
       ctx.counters.inc('v1.rx.drop.halfopen_limit');
       return;
     }
-    const candidates = candidateConnectionsForInit(ctx.config.connections, d.local.address, d.remote.address, 1).filter((c) => c.remote[0]?.method === 'psk' || (c.remote[0]?.method === 'pubkey' && !aggressive));
+    const candidates = candidateConnectionsForInit(ctx.config.connections, d.local.address, d.remote.address, 1).filter((c) => c.remote[0]?.method === 'psk' || c.remote[0]?.method === 'pubkey');
     if (candidates.length === 0 || (aggressive && !candidates.some((c) => c.aggressive === true))) {
       // Aggressive Mode answers with a PSK-keyed hash: refused unless a connection enables it (docs/ikev1.md)
       ctx.counters.inc(candidates.length === 0 ? 'v1.rx.drop.no_connection' : 'v1.rx.drop.aggressive');
       ctx.log('info', candidates.length === 0 ? 'v1.no_connection' : 'v1.aggressive.refused', { peer: `${d.remote.address}[${d.remote.port}]` });
+      if (candidates.length === 0) refuseUnknownPeer(ctx, d, m);
       return;
     }
     const sa = new V1Sa(ctx, false, h.spiI.slice(), d.local, d.remote, aggressive ? 'aggressive' : 'main');
@@ -144,55 +145,11 @@ export const createV1Engine: V1EngineFactory = (ctx: EngineContext): V1Engine =>
       sa.onClose(() => ctx.scheduler.cancel(t));
       sa.onEstablished(() => ctx.scheduler.cancel(t));
       const ok = aggressive ? answerAggressive1(sa, m.entries) : answerMainMode1(sa, m.entries);
-      if (!ok) sa.destroy('phase 1 negotiation failed');
+      if (ok) return;
+      const was = sa.state;
+      sa.destroy('phase 1 negotiation failed');
+      refuseAfterFailure(sa, was, 0);
     });
-  }
-
-  /** Decrypts with the exchange's IV; the IV chain only advances when the plaintext decodes. */
-  function open(sa: V1Sa, m: IsakmpMessage): { entries: PayloadEntry[]; plain: Uint8Array } | undefined {
-    if (sa.cipher === undefined || sa.ivs === undefined) {
-      ctx.counters.inc('v1.rx.drop.unprotected');
-      return undefined;
-    }
-    const mid = m.header.messageId;
-    try {
-      const r = openV1(m.body, sa.cipher, sa.ivs.current(mid));
-      const entries = decodeV1Chain(m.header.nextPayload, r.plain, { allowTrailing: true });
-      sa.ivs.set(mid, r.nextIv);
-      return { entries, plain: r.plain };
-    } catch (e) {
-      if (!(e instanceof WireError) && !(e instanceof CryptoError)) throw e;
-      ctx.counters.inc('v1.rx.drop.decrypt');
-      // RFC 2409 §5.4: with PSKs, MM5/MM6 that do not decrypt mean the keys differ
-      if (mid === 0 && (sa.state === 'mm-auth-sent' || (!sa.initiator && (sa.state === 'mm-ke-sent' || sa.state === 'am-sent')))) {
-        v1Fail(sa, 'auth', sa.mode === 'aggressive' ? 'Aggressive Mode' : 'Main Mode', 'cannot decrypt the identity message: pre-shared key mismatch?', {});
-        sa.destroy('authentication failed');
-      }
-      return undefined;
-    }
-  }
-
-  /**
-   * Whether a message of this exchange can be handled in the SA's state. Checked
-   * before decryption: a message we cannot handle yet must neither advance the
-   * exchange's IV chain nor count as received, so that its retransmission is
-   * processed once we can (e.g. a Quick Mode that overtook a lost AM3).
-   */
-  function acceptable(sa: V1Sa, h: IsakmpMessage['header']): boolean {
-    const p1 = sa.state !== 'established' && sa.state !== 'deleting';
-    switch (h.exchangeType) {
-      case V1Exchange.IDENTITY_PROTECTION:
-        return h.messageId === 0 && sa.mode === 'main' && p1;
-      case V1Exchange.AGGRESSIVE:
-        return h.messageId === 0 && sa.mode === 'aggressive' && p1;
-      case V1Exchange.QUICK_MODE:
-        return h.encrypted && h.messageId !== 0 && sa.state === 'established';
-      case V1Exchange.INFORMATIONAL:
-        // protected ones need the phase 2 IV seed (RFC 2409 App. B), i.e. an established phase 1
-        return !h.encrypted || sa.phase1LastBlock !== undefined;
-      default:
-        return false;
-    }
   }
 
   async function process(sa: V1Sa, d: Datagram, m: IsakmpMessage): Promise<void> {
@@ -200,38 +157,45 @@ export const createV1Engine: V1EngineFactory = (ctx: EngineContext): V1Engine =>
     const mid = h.messageId;
     const bytes = d.bytes.subarray(0, h.length);
     if (sa.isDuplicate(mid, bytes)) return;
-    if (!acceptable(sa, h)) {
+    if (!acceptableV1(sa, h)) {
       ctx.counters.inc('v1.rx.drop.exchange');
       return;
     }
     let entries: readonly PayloadEntry[] = m.entries;
     let plain: Uint8Array | undefined;
     if (h.encrypted) {
-      const o = open(sa, m);
+      const o = openV1Message(sa, m);
       if (o === undefined) return;
       entries = o.entries;
       plain = o.plain;
-      // authenticated traffic may come from a new port (RFC 3947 §4 float to 4500) or address behind a NAT
-      if (d.remote.port !== sa.remote.port || d.local.port !== sa.local.port) {
+      // authenticated traffic may come from a new port (RFC 3947 §4 float to 4500) or address behind a NAT;
+      // not a phase 1 notification (strongSwan sends those from where it last heard us, before any float)
+      const p1Info = h.exchangeType === V1Exchange.INFORMATIONAL && sa.inPhase1;
+      if (!p1Info && (d.remote.port !== sa.remote.port || d.local.port !== sa.local.port)) {
         sa.remote = d.remote;
         sa.local = d.local;
       }
     }
     sa.received(mid, bytes);
     if (plain !== undefined) sa.lastInboundMs = ctx.clock.nowMs();
+    const was = sa.state;
+    const failures = lastV1Failure(sa)?.count ?? 0;
     switch (h.exchangeType) {
       case V1Exchange.IDENTITY_PROTECTION:
         await handleMainMode(sa, entries);
-        return;
+        break;
       case V1Exchange.AGGRESSIVE:
         handleAggressiveMode(sa, entries);
-        return;
+        break;
       case V1Exchange.QUICK_MODE:
         if (plain !== undefined) await handleQuickMode(sa, mid, entries, plain);
         return;
       default:
         handleInformational(sa, mid, entries, plain);
+        return;
     }
+    // a phase 1 message that made phase 1 fail: tell the peer why (phase1-refusal.ts)
+    refuseAfterFailure(sa, was, failures);
   }
 
   function allSas(): V1Sa[] {

@@ -173,7 +173,7 @@ function verifyPeer(sa: V1Sa, who: 'I' | 'R', idEntry: { entry: PayloadEntry; pa
   }
   const spec = sa.conn?.remote[0]?.id;
   if (matchIdentity(spec, peer) === IdMatch.NONE) {
-    v1Fail(sa, 'auth', 'Main Mode', `peer identity ${sa.remoteIdText} is not ${spec?.text ?? '%any'}`, { id: sa.remoteIdText });
+    v1Fail(sa, 'auth', 'Main Mode', `peer identity ${sa.remoteIdText} is not ${spec?.text ?? '%any'}`, { id: sa.remoteIdText, refused: 'identity' });
     sa.destroy('identity mismatch');
     return false;
   }

@@ -23,7 +23,7 @@ export async function ourAuthPayload(sa: V1Sa, who: 'I' | 'R', idB: Uint8Array):
   if (!usesSignatures(sa)) return { type: V1Payload.HASH, data: hash };
   const key = sa.conn?.local[0]?.privateKey;
   if (key === undefined) {
-    v1Fail(sa, 'config', modeName(sa), `connection ${sa.connectionName} uses auth = pubkey but its local section has no private_key`, {});
+    v1Fail(sa, 'config', modeName(sa), `connection ${sa.connectionName} uses auth = pubkey but no private key is loaded for its local round (secrets { rsa-... } matching local pubkeys, or private_key)`, {});
     sa.destroy('no private key');
     return undefined;
   }

@@ -1,7 +1,7 @@
 /**
  * Pieces shared by Main Mode and Aggressive Mode (RFC 2409 §5, §5.4) with
  * the NAT-T additions of RFC 3947: vendor IDs, NAT-D, the float to 4500,
- * KE/nonce generation, SKEYID derivation with the PSK, peer HASH checks and
+ * KE/nonce generation, SKEYID derivation (PSK or signatures), peer HASH checks and
  * the hand-over to the established state.
  */
 import { createKeyExchange } from '../../crypto/ke/index.js';
@@ -21,9 +21,14 @@ import type { V1Sa } from './v1-sa.js';
 
 const NONCE_LENGTH = 32;
 
-/** Phase 1 authenticated with RSA signatures (RFC 2409 §5.1) rather than a pre-shared key. */
+/**
+ * Phase 1 authenticated with RSA signatures (RFC 2409 §5.1) rather than a
+ * pre-shared key: the chosen transform says so, or before one is chosen the
+ * transforms offered (an Aggressive Mode responder selects its connection by
+ * the identity in AM1, among those of the method the initiator asks for).
+ */
 export function usesSignatures(sa: V1Sa): boolean {
-  return sa.p1.choice?.auth === P1Auth.RSA_SIGNATURES;
+  return (sa.p1.choice ?? sa.p1.offered[0])?.auth === P1Auth.RSA_SIGNATURES;
 }
 
 /** Display name of the phase 1 exchange in failure records. */

@@ -18,7 +18,6 @@
 import type { ChildConfig, ConnectionConfig } from '../../config/model.js';
 import type { Skeyids, V1Hash } from '../../crypto/keymat-v1.js';
 import { phase2Iv } from '../../crypto/keymat-v1.js';
-import { V1Exchange } from '../../iana/ikev1.js';
 import { IvChain, sealV1, type V1Cipher } from '../../message/v1-protect.js';
 import { toHex } from '../../util/bytes.js';
 import { encodeV1Chain } from '../../wire/ikev1/chain.js';
@@ -213,6 +212,22 @@ export class V1Sa {
     return phase2Iv(this.hash, this.phase1LastBlock, mid, this.cipher.blockSize);
   }
 
+  /**
+   * IV of an Informational message: hash(last phase 1 CBC block | M-ID)
+   * (RFC 2409 App. B). Before phase 1 completes (a notification about a
+   * failed MM5/MM6/AM3) the last block so far is the phase 1 chain's current
+   * IV, as the peer computes it. One message per exchange: nothing is chained.
+   */
+  informationalIv(mid: number): Uint8Array | undefined {
+    if (this.hash === undefined || this.cipher === undefined || this.ivs === undefined) return undefined;
+    return phase2Iv(this.hash, this.phase1LastBlock ?? this.ivs.current(0), mid, this.cipher.blockSize);
+  }
+
+  /** Still negotiating phase 1 (Main or Aggressive Mode). */
+  get inPhase1(): boolean {
+    return this.state !== 'established' && this.state !== 'deleting' && this.state !== 'destroyed';
+  }
+
   /** Encodes (and encrypts when keys exist and `encrypt`) and sends; `awaitReply` arms retransmission. */
   send(exchangeType: number, mid: number, payloads: readonly IsakmpPayload[], opts: { encrypt: boolean; awaitReply: boolean; onTimeout?: (reason: string) => void }): void {
     let bytes: Uint8Array;
@@ -286,9 +301,5 @@ export class V1Sa {
     this.ctx.counters.inc('v1.ike.destroyed');
     this.ctx.log('info', 'v1.ike.closed', { ...this.logFields, reason });
     for (const l of this.closeListeners.splice(0)) l(reason);
-  }
-
-  isMainMode(exchangeType: number): boolean {
-    return exchangeType === V1Exchange.IDENTITY_PROTECTION;
   }
 }
