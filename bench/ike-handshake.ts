@@ -11,7 +11,8 @@
  * each initiation is a new IKE SA (not a CHILD SA on an existing one). CPU
  * figures are process CPU (user+system) for both sides.
  *
- * Run: npm run bench [-- --seconds 2 --concurrency 16 --no-crypto]
+ * Run: npm run bench [-- --seconds 2 --concurrency 16 --no-crypto --suites x25519,modp2048
+ *        --ke seeded|native --workers N --all-in-worker]
  * Then the crypto micro-benchmark (bench/crypto.ts) runs unless --no-crypto.
  */
 import { cpus } from 'node:os';
@@ -20,8 +21,11 @@ import { loadConfigText } from '../src/config/load.js';
 import type { KeywayConfig } from '../src/config/model.js';
 import { NodeRng } from '../src/crypto/rng.js';
 import { SystemClock, SystemWallClock, TimerScheduler } from '../src/daemon/node-platform.js';
+import { InThreadKeyExchanger } from '../src/crypto/ke/exchanger.js';
+import { createKeyExchangeNative } from '../src/crypto/ke/index.js';
+import { CryptoPool, IN_THREAD_GROUPS } from '../src/daemon/crypto-pool.js';
 import { createEngine, type Engine } from '../src/ike/engine.js';
-import type { Datagram, Logger } from '../src/ike/ports.js';
+import type { Datagram, KeyExchanger, Logger } from '../src/ike/ports.js';
 import { MemoryDataplane } from '../src/kernel/memory/memory-dataplane.js';
 
 interface Suite {
@@ -112,7 +116,32 @@ interface Side {
 
 const silent: Logger = { log: () => undefined };
 
-function makePair(suite: Suite, n: number): { west: Side; east: Side } {
+/**
+ * Where the Diffie-Hellman runs: `--ke native` (default) = in-thread with
+ * OpenSSL's own X25519 key generation, as the daemon does without workers;
+ * `--ke seeded` = the engine's built-in exchanger over the Rng port (what the
+ * sim uses); `--workers N` = a CryptoPool of N worker threads shared by both
+ * engines (`--all-in-worker`: X25519 too).
+ */
+function keyExchanger(): { ke: KeyExchanger | undefined; pool: CryptoPool | undefined } {
+  const workers = arg('workers', 0);
+  if (workers > 0) {
+    const pool = new CryptoPool({
+      size: workers,
+      rng: new NodeRng(),
+      ...(process.argv.includes('--all-in-worker') ? {} : { inThreadGroups: IN_THREAD_GROUPS }),
+    });
+    return { ke: pool, pool };
+  }
+  const i = process.argv.indexOf('--ke');
+  if (i < 0 || process.argv[i + 1] !== 'seeded') {
+    const rng = new NodeRng();
+    return { ke: new InThreadKeyExchanger((g, o) => createKeyExchangeNative(g, rng, o)), pool: undefined };
+  }
+  return { ke: undefined, pool: undefined };
+}
+
+function makePair(suite: Suite, n: number, ke: KeyExchanger | undefined): { west: Side; east: Side } {
   const clock = new SystemClock();
   const nodes = new Map<string, Engine>();
   const transport = {
@@ -125,7 +154,7 @@ function makePair(suite: Suite, n: number): { west: Side; east: Side } {
   const side = (me: string, peer: string): Side => {
     const scheduler = new TimerScheduler(clock);
     const dataplane = new MemoryDataplane(new NodeRng());
-    const deps = { rng: new NodeRng(), clock, wallClock: new SystemWallClock(), scheduler, transport, dataplane, logger: silent };
+    const deps = { rng: new NodeRng(), clock, wallClock: new SystemWallClock(), scheduler, transport, dataplane, logger: silent, ...(ke ? { keyExchanger: ke } : {}) };
     const engine = createEngine(deps, sideConfig(me, peer, suite, n));
     nodes.set(me, engine);
     return { engine, dataplane, scheduler };
@@ -202,8 +231,12 @@ async function main(): Promise<void> {
   console.log('establishment = IKE_SA_INIT + IKE_AUTH with the first CHILD SA (PSK), both engines in this process');
   console.log(row(['suite', 'mode', 'n', 'est/s', 'ms/est', 'CPU µs/est', 'delete µs', 'heap MB']));
   let failed = false;
-  for (const suite of SUITES) {
-    const { west, east } = makePair(suite, concurrency);
+  const ke = keyExchanger();
+  if (ke.pool !== undefined) console.log(`crypto: ${arg('workers', 0)} worker threads${process.argv.includes('--all-in-worker') ? ' (all groups)' : ' (X25519 in-thread)'}`);
+  const only = process.argv.indexOf('--suites');
+  const wanted = only >= 0 ? (process.argv[only + 1] ?? '').split(',') : [];
+  for (const suite of SUITES.filter((s) => wanted.length === 0 || wanted.some((w) => s.ike.includes(w)))) {
+    const { west, east } = makePair(suite, concurrency, ke.ke);
     await phase(west.engine, 1, 0.5); // warm-up (JIT, OpenSSL contexts)
     const seq = await phase(west.engine, 1, seconds);
     console.log(fmt(seq, 'sequential', suite, memoryUsage().heapUsed / 2 ** 20));
@@ -219,6 +252,7 @@ async function main(): Promise<void> {
     west.scheduler.cancelAll();
     east.scheduler.cancelAll();
   }
+  await ke.pool?.close();
   if (failed) process.exitCode = 1;
   if (!process.argv.includes('--no-crypto')) {
     console.log('\nCrypto micro-benchmark (bench/crypto.ts):');

@@ -80,8 +80,8 @@ export function formatSas(sas: readonly IkeSaInfo[], now: number): string {
     const spiI = `${sa.spiI}_i${sa.initiator ? '*' : ''}`;
     const spiR = `${sa.spiR}_r${sa.initiator ? '' : '*'}`;
     lines.push(`${sa.connection}: #${sa.uniqueId}, ${sa.state.toUpperCase()}, IKEv${sa.version}${sa.mode === undefined ? '' : ` ${sa.mode} mode`}, ${spiI} ${spiR}`);
-    lines.push(`  local  '${sa.local.id}' @ ${sa.local.address}[${sa.local.port}]${sa.natLocal ? ' [NAT]' : ''}`);
-    lines.push(`  remote '${sa.remote.id}' @ ${sa.remote.address}[${sa.remote.port}]${sa.natRemote ? ' [NAT]' : ''}`);
+    lines.push(`  local  '${sa.local.id}' @ ${sa.local.address}[${sa.local.port}]${sa.natLocal ? ' [NAT]' : ''}${sa.localAuth === undefined ? '' : ` (${sa.localAuth})`}`);
+    lines.push(`  remote '${sa.remote.id}' @ ${sa.remote.address}[${sa.remote.port}]${sa.natRemote ? ' [NAT]' : ''}${sa.remoteAuth === undefined ? '' : ` (${sa.remoteAuth})`}`);
     lines.push(`  ${formatAlgorithms(sa.algorithms)}`);
     lines.push(
       `  ${timeline('established', sa.establishedAt, [['rekeying', sa.rekeyIn], ['reauth', sa.reauthIn], ['expires', sa.expiresIn]], now)}${sa.generation > 0 ? `, generation ${sa.generation}` : ''}`,

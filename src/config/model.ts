@@ -210,6 +210,8 @@ export interface DaemonSettings {
   readonly natKeepalive: number;
   /** MODP private exponent: 'short' (2x security strength, NIST SP 800-56A) or 'full' */
   readonly modpExponent: 'short' | 'full';
+  /** Diffie-Hellman worker threads, 0-64 or 'auto' (one per core from 2 cores up); set only when configured */
+  readonly cryptoWorkers?: number | 'auto';
   /** userspace dataplane: TUN device name (default keyway0); set only when configured */
   readonly tunName?: string;
   /** userspace dataplane: TUN MTU (default 1400) */

@@ -120,7 +120,7 @@ function parseAuth(v: string): Parsed<AuthMethodName> {
 
 const identityField: Field<IdentitySpec> = (ctx, kv) => collect(ctx, () => parseIdentity(kv.value, valuePos(ctx, kv)));
 
-function readAuth(ctx: Ctx, s: AstSection, path: string, secrets: KeySecrets): AuthSpec {
+function readAuth(ctx: Ctx, s: AstSection, path: string, secrets: KeySecrets, ikeVersion: number | undefined): AuthSpec {
   const v = readSection(ctx, s.entries, { auth: scalar(parseAuth), id: identityField, pubkeys: pubkeysField, private_key: privateKeyField }, {
     path: `${path}${s.name}.`,
     unsupported: AUTH_UNSUPPORTED,
@@ -139,7 +139,7 @@ function readAuth(ctx: Ctx, s: AstSection, path: string, secrets: KeySecrets): A
     addError(ctx, kv.line, kv.column, `'${path}${s.name}.private_key' belongs in a local section`, 'our private key goes in local { }; the peer\'s public key in remote { pubkeys = ... }');
   }
   const privateKey = local && method === 'pubkey'
-    ? resolveLocalKey(ctx, s, path, { pubkeys: v.pubkeys, privateKey: v.private_key }, secrets)
+    ? resolveLocalKey(ctx, s, path, { pubkeys: v.pubkeys, privateKey: v.private_key }, secrets, ikeVersion)
     : undefined;
   return {
     method,
@@ -244,6 +244,8 @@ function checkInitiable(ctx: Ctx, path: string, remoteAddrs: readonly string[], 
 /** One `connections.<name>` section. */
 export function readConnection(ctx: Ctx, s: AstSection, secrets: KeySecrets): ConnectionConfig {
   const path = `connections.${s.name}.`;
+  // the key checks of the auth rounds depend on the IKE version (read properly below)
+  const ikeVersion = Number(findKv(s.entries, 'version')?.value ?? CONN_DEFAULTS.version);
   const local: AuthSpec[] = [];
   const remote: AuthSpec[] = [];
   const children: ChildConfig[] = [];
@@ -253,8 +255,8 @@ export function readConnection(ctx: Ctx, s: AstSection, secrets: KeySecrets): Co
     unsupported: CONN_UNSUPPORTED,
     sectionNames: 'local, local-<name>, remote, remote-<name>, children',
     section: (sub) => {
-      if (/^local([-_.]?[A-Za-z0-9_-]*)$/.test(sub.name)) local.push(readAuth(ctx, sub, path, secrets));
-      else if (/^remote([-_.]?[A-Za-z0-9_-]*)$/.test(sub.name)) remote.push(readAuth(ctx, sub, path, secrets));
+      if (/^local([-_.]?[A-Za-z0-9_-]*)$/.test(sub.name)) local.push(readAuth(ctx, sub, path, secrets, ikeVersion));
+      else if (/^remote([-_.]?[A-Za-z0-9_-]*)$/.test(sub.name)) remote.push(readAuth(ctx, sub, path, secrets, ikeVersion));
       else if (sub.name === 'children') {
         for (const c of sub.entries) {
           if (c.kind === 'section') {

@@ -96,6 +96,9 @@ export function readKeySecret(ctx: Ctx, s: AstSection, kind: KeySecretKind): Pri
   return { name: s.name, file: r.key.file, der: r.key.der, publicDer: r.key.publicDer, keyType: r.key.keyType, hasPassphrase: findKv(s.entries, 'secret') !== undefined, line: s.line };
 }
 
+/** Private key types an IKEv2 round can sign with (EC curves are checked when signing). */
+const V2_KEY_TYPES: readonly string[] = ['rsa', 'ec', 'ed25519'];
+
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** Private keys from secrets, for local rounds to pick from. */
@@ -113,11 +116,11 @@ export interface LocalKeys {
 
 /**
  * The private key a local `auth = pubkey` round signs with, as a KeyFile for
- * AuthSpec.privateKey; undefined (with an error unless one was already
+ * AuthSpec.privateKey (`ikeVersion` 1: RSA only); undefined (with an error unless one was already
  * reported for the keys) when none. When a key secret failed to load, a
  * missing match would only repeat that error and is not reported.
  */
-export function resolveLocalKey(ctx: Ctx, s: AstSection, path: string, got: LocalKeys, secrets: KeySecrets): KeyFile | undefined {
+export function resolveLocalKey(ctx: Ctx, s: AstSection, path: string, got: LocalKeys, secrets: KeySecrets, ikeVersion?: number): KeyFile | undefined {
   const where = `${path}${s.name}`;
   const both =
     `name our public key with pubkeys = ours.pub.pem and load its private key in secrets { rsa-ours { file = ours.key.pem } }, ` +
@@ -151,8 +154,14 @@ export function resolveLocalKey(ctx: Ctx, s: AstSection, path: string, got: Loca
     addError(ctx, s.line, s.column, `'${where}' uses auth = pubkey but names no key to sign with`, both);
     return undefined;
   }
-  if (chosen.keyType !== 'rsa') {
-    addError(ctx, s.line, s.column, `'${where}' would sign with a ${chosen.keyType} key (${show(chosen.file)}); Keyway signs with RSA keys only for now (IKEv1 RSA signatures, RFC 2409 §5.1)`, 'use an RSA private key (e.g. openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072)');
+  // IKEv1 signs with RSA only (RFC 2409 §5.1 SIG blocks); IKEv2 also with
+  // ECDSA (RFC 4754 / RFC 7427) and Ed25519 (RFC 8420)
+  if (ikeVersion === 1 && chosen.keyType !== 'rsa') {
+    addError(ctx, s.line, s.column, `'${where}' would sign with a ${chosen.keyType} key (${show(chosen.file)}); connections with version = 1 sign with RSA keys only for now (IKEv1 RSA signatures, RFC 2409 §5.1); ECDSA and Ed25519 keys need IKEv2`, 'use an RSA private key for IKEv1 (e.g. openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072), or version = 2 for ECDSA/Ed25519 keys');
+    return undefined;
+  }
+  if (!V2_KEY_TYPES.includes(chosen.keyType)) {
+    addError(ctx, s.line, s.column, `'${where}' would sign with a ${chosen.keyType} key (${show(chosen.file)}); Keyway signs with RSA, ECDSA (P-256/384/521) and Ed25519 keys`, 'use an RSA, EC or Ed25519 private key');
     return undefined;
   }
   return { file: chosen.file, der: chosen.der };

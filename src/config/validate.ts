@@ -85,6 +85,8 @@ const DAEMON_FIELDS = {
   retransmit_base: scalar((v) => parseDecimal(v, 1, 10)),
   retransmit_tries: scalar((v) => parseUint(v, 0, 100)),
   modp_exponent: scalar((v) => parseEnum(v, ['short', 'full'] as const)),
+  // Diffie-Hellman worker threads (docs/architecture.md "Performance"); auto = one per core from 2 cores up
+  crypto_workers: scalar((v): Parsed<number | 'auto'> => (v === 'auto' ? { ok: true, value: 'auto' } : parseUint(v, 0, 64))),
   // userspace dataplane (docs/userspace.md)
   tun_name: scalar(ifName),
   tun_mtu: scalar((v) => parseUint(v, 576, 65535)),
@@ -126,6 +128,7 @@ function readDaemon(ctx: Ctx, s: AstSection): DaemonSettings {
   return {
     ...base,
     ...(v.keylog !== undefined ? { keyLog: v.keylog } : {}),
+    ...(v.crypto_workers !== undefined ? { cryptoWorkers: v.crypto_workers } : {}),
     ...(v.tun_name !== undefined ? { tunName: v.tun_name } : {}),
     ...(v.tun_mtu !== undefined ? { tunMtu: v.tun_mtu } : {}),
     ...(v.tun_addresses !== undefined ? { tunAddresses: v.tun_addresses } : {}),

@@ -27,14 +27,31 @@ export function signedOctets(
   return concatBytes(realMessage, peerNonce, prf.compute(skP, idPayloadBody));
 }
 
+/**
+ * prf(Shared Secret, "Key Pad for IKEv2") depends only on the PSK and the
+ * PRF: computed once per configured secret (the config keeps the PSK object
+ * for as long as it is loaded, and this derived key lives no longer: a
+ * WeakMap entry goes with its PSK).
+ */
+const padded = new WeakMap<Uint8Array, Map<number, Uint8Array>>();
+
+function keyPadKey(prf: Prf, psk: Uint8Array): Uint8Array {
+  let m = padded.get(psk);
+  if (m === undefined) {
+    m = new Map();
+    padded.set(psk, m);
+  }
+  let k = m.get(prf.id);
+  if (k === undefined) {
+    k = prf.compute(psk, KEY_PAD);
+    m.set(prf.id, k);
+  }
+  return k;
+}
+
 /** AUTH data for method 2 (Shared Key Message Integrity Code). */
 export function pskAuthData(prf: Prf, psk: Uint8Array, octets: Uint8Array): Uint8Array {
-  const k = prf.compute(psk, KEY_PAD);
-  try {
-    return prf.compute(k, octets);
-  } finally {
-    k.fill(0);
-  }
+  return prf.compute(keyPadKey(prf, psk), octets);
 }
 
 /** Verifies a received PSK AUTH value in constant time (lengths are public). */

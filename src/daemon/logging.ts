@@ -46,8 +46,24 @@ function words(name: string): string[] {
     .map((w) => w.toLowerCase());
 }
 
+/**
+ * Field names come from the code, a few dozen of them: remember the verdict
+ * (the word split below was a measurable part of a busy daemon's CPU).
+ */
+const verdicts = new Map<string, boolean>();
+const MAX_VERDICTS = 4096;
+
 /** True for field names that may hold key material (skEi, sk_ar, psk, nonceI, privateKey, ...). */
 export function isSecretFieldName(name: string): boolean {
+  let v = verdicts.get(name);
+  if (v === undefined) {
+    v = classify(name);
+    if (verdicts.size < MAX_VERDICTS) verdicts.set(name, v);
+  }
+  return v;
+}
+
+function classify(name: string): boolean {
   const w = words(name);
   // SK_ei, SK_d, skAi: RFC 7296 §2.14 key names
   if (/^sk[_-]?[a-z]{1,2}$/i.test(name) || (w[0] === 'sk' && w.length > 1)) return true;
@@ -103,7 +119,7 @@ export class LineLogger implements Logger {
     this.#rank = RANK[opts.level];
     this.#format = opts.format ?? 'json';
     this.#allowSecrets = opts.allowSecrets ?? false;
-    this.#write = opts.write ?? ((line) => process.stdout.write(line));
+    this.#write = opts.write ?? (defaultSink ??= batchedStdout());
     this.#now = opts.now ?? Date.now;
   }
 
@@ -129,6 +145,39 @@ export class LineLogger implements Logger {
       // Logging must never take the daemon down (e.g. a closed stdout).
     }
   }
+}
+
+/**
+ * The default sink: lines written in the same event-loop turn go out in one
+ * write (stdout to a file or pipe is synchronous in Node, one syscall per
+ * line otherwise), at the end of the turn; whatever is pending is flushed
+ * synchronously when the process exits.
+ */
+let defaultSink: ((line: string) => void) | undefined;
+
+function batchedStdout(): (line: string) => void {
+  let pending: string[] = [];
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const text = pending.join('');
+    pending = [];
+    try {
+      process.stdout.write(text);
+    } catch {
+      // a closed stdout must not take the daemon down
+    }
+  };
+  process.once('exit', flush);
+  return (line) => {
+    pending.push(line);
+    if (pending.length >= 256) flush();
+    else if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
 }
 
 export function createLogger(opts: LoggerOptions): LineLogger {

@@ -7,15 +7,19 @@ import { loadConfigFile } from '../config/load.js';
 import type { KeywayConfig } from '../config/model.js';
 import type { FlushResult } from '../control/protocol.js';
 import { startControlServer, type ControlServer } from '../control/server.js';
+import { availableParallelism } from 'node:os';
+import { InThreadKeyExchanger } from '../crypto/ke/exchanger.js';
+import { createKeyExchangeNative } from '../crypto/ke/index.js';
 import { NodeRng } from '../crypto/rng.js';
 import type { Dataplane } from '../ike/dataplane.js';
 import { createEngine, type Engine } from '../ike/engine.js';
 import { createV1Engine } from '../ike/v1/engine-v1.js';
-import type { Datagram, KeyLog, LogLevel, Logger } from '../ike/ports.js';
+import type { Datagram, KeyExchanger, KeyLog, LogLevel, Logger } from '../ike/ports.js';
 import { MemoryDataplane } from '../kernel/memory/memory-dataplane.js';
 import { USERSPACE_DEFAULTS, createUserspaceRuntime, type UserspaceRuntime } from '../kernel/userspace/runtime.js';
 import { openXfrmDataplane, prepareIkeSocketsForXfrm, xfrmOptionsFromConfig } from '../kernel/xfrm/daemon-setup.js';
 import { UdpTransport } from '../transport/udp.js';
+import { CryptoPool, IN_THREAD_GROUPS } from './crypto-pool.js';
 import { FileKeyLog, keyLogPaths } from './keylog.js';
 import { createLogger, isLogLevel, type LogFormat } from './logging.js';
 import { SystemClock, SystemWallClock, TimerScheduler } from './node-platform.js';
@@ -90,6 +94,37 @@ async function flushAll(engine: Engine, dataplane: Dataplane, flushDataplane: bo
   return { ok: errors.length === 0, ...counts, ...(flushDataplane ? { dataplane: dataplane.name } : {}), errors };
 }
 
+/**
+ * How many crypto worker threads: `daemon { crypto_workers = N | auto }`,
+ * else KEYWAY_CRYPTO_WORKERS, else auto = one per
+ * core when there are at least two cores (on one core a worker only adds
+ * message passing). 0 = Diffie-Hellman in the event-loop thread.
+ */
+export function cryptoWorkerCount(config: KeywayConfig, env: NodeJS.ProcessEnv = process.env, cores = availableParallelism()): number {
+  const fromConfig = config.daemon.cryptoWorkers;
+  const raw = fromConfig !== undefined ? String(fromConfig) : (env['KEYWAY_CRYPTO_WORKERS'] ?? 'auto');
+  if (raw === 'auto') return cores >= 2 ? cores : 0;
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 0 ? Math.min(n, 64) : 0;
+}
+
+/**
+ * The key exchanger for the engine: a worker pool, or native in-thread
+ * crypto. X25519/X448 stay in-thread even with workers (see CryptoPool).
+ */
+function createKeyExchanger(workers: number, rng: NodeRng, logger: Logger, env: NodeJS.ProcessEnv = process.env): { ke: KeyExchanger; pool?: CryptoPool } {
+  if (workers <= 0) return { ke: new InThreadKeyExchanger((group, o) => createKeyExchangeNative(group, rng, o)) };
+  // KEYWAY_CRYPTO_WORKER_GROUPS=all sends X25519 to the workers too (for measurements)
+  const all = env['KEYWAY_CRYPTO_WORKER_GROUPS'] === 'all';
+  const pool = new CryptoPool({
+    size: workers,
+    rng,
+    ...(all ? {} : { inThreadGroups: IN_THREAD_GROUPS }),
+    onWorkerError: (e) => logger.log('error', 'crypto.worker.failed', { error: e.message }),
+  });
+  return { ke: pool, pool };
+}
+
 /** Loads the config or throws an Error whose message lists every problem. */
 function loadOrThrow(path: string): KeywayConfig {
   const r = loadConfigFile(path);
@@ -144,8 +179,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       throw e;
     }
   }
+  const workers = cryptoWorkerCount(config);
+  const { ke: keyExchanger, pool } = createKeyExchanger(workers, rng, logger);
   const engine = createEngine(
-    { rng, clock, wallClock: new SystemWallClock(), scheduler, transport, dataplane, logger, v1Factory: createV1Engine, ...(keyLog ? { keyLog } : {}) },
+    { rng, clock, wallClock: new SystemWallClock(), scheduler, transport, dataplane, logger, keyExchanger, v1Factory: createV1Engine, ...(keyLog ? { keyLog } : {}) },
     config,
   );
   engineRef = engine;
@@ -167,6 +204,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   } catch (e) {
     await transport.close();
     await userspace?.stop();
+    await pool?.close();
     throw e;
   }
   logger.log('info', 'daemon.started', {
@@ -175,6 +213,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     natPort: config.daemon.natPort,
     socket: socketPath,
     dataplane: dataplane.name,
+    cryptoWorkers: workers,
     connections: config.connections.map((c) => c.name),
   });
   // start_action (start / trap) is applied by the engine itself when it is created and on reload.
@@ -195,6 +234,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       // userspace: routes, rules and the TUN device (docs/userspace.md)
       await userspace?.stop().catch((e: unknown) => logger.log('warn', 'userspace.stop.failed', { error: e instanceof Error ? e.message : String(e) }));
       keyLog instanceof FileKeyLog && keyLog.close();
+      // SAs whose deletes were still unanswered keep lifetime timers armed: drop them so the process can exit
+      scheduler.cancelAll();
+      await pool?.close();
       logger.log('info', 'daemon.stopped', {});
     },
   };

@@ -7,8 +7,9 @@ import type { Dataplane } from './dataplane.js';
 import type { Counters } from './counters.js';
 import type { FailureLog } from './failures.js';
 import type { FailureRecord } from './info.js';
-import type { Clock, KeyLog, Logger, LogLevel, Rng, Scheduler, Signer, Transport, WallClock } from './ports.js';
+import type { Clock, KeyExchanger, KeyLog, Logger, LogLevel, Rng, Scheduler, Signer, Transport, WallClock } from './ports.js';
 import type { SaTable } from './sa-table.js';
+import type { PeerIndex } from './v2/peer-index.js';
 import type { TeardownHistory } from './history.js';
 import type { PolicyBook } from './policy-book.js';
 import type { ChildConfig, ConnectionConfig } from '../config/model.js';
@@ -27,6 +28,12 @@ export interface EngineDeps {
   readonly keyLog?: KeyLog;
   /** signs with private keys (RSA/ECDSA auth); absent = an in-process signer over the configured keys */
   readonly signer?: Signer;
+  /**
+   * Diffie-Hellman work (IKE_SA_INIT, PFS): absent = in this thread, private
+   * values drawn from `rng` (deterministic with a seeded Rng); the daemon
+   * passes a worker-thread pool.
+   */
+  readonly keyExchanger?: KeyExchanger;
   /** IKEv1 support (src/ike/v1); absent = IKEv1 datagrams are counted and dropped */
   readonly v1Factory?: V1EngineFactory;
 }
@@ -36,8 +43,14 @@ export interface EngineContext extends EngineDeps {
   readonly counters: Counters;
   readonly failures: FailureLog;
   readonly table: SaTable;
+  /** IKE SAs by the peer's authenticated identity (maintained by IkeSa) */
+  readonly peers: PeerIndex;
   readonly policies: PolicyBook;
   readonly history: TeardownHistory;
+  /** deps.keyExchanger, or the in-thread one over deps.rng */
+  readonly ke: KeyExchanger;
+  /** true when a record at `level` would be written (skip building fields otherwise) */
+  logs(level: LogLevel): boolean;
   /** lifecycle actions that need the engine (set by createEngine) */
   readonly hooks: EngineHooks;
   /** the IKEv1 engine, when deps.v1Factory was given */

@@ -4,6 +4,8 @@
  * through EngineDeps (ports), so tests run two engines in one process.
  */
 import type { ChildConfig, ConnectionConfig, KeywayConfig } from '../config/model.js';
+import { InThreadKeyExchanger } from '../crypto/ke/exchanger.js';
+import { createKeyExchange } from '../crypto/ke/index.js';
 import { WireError } from '../util/errors.js';
 import type { ChildSa } from './child-sa.js';
 import type { EngineContext, EngineDeps } from './context.js';
@@ -17,6 +19,7 @@ import type { Datagram, LogLevel } from './ports.js';
 import { receiveDatagram } from './receive.js';
 import { SaTable } from './sa-table.js';
 import { CookieJar } from './v2/cookie.js';
+import { PeerIndex } from './v2/peer-index.js';
 import { Automation } from './automation.js';
 import { TeardownHistory, type TeardownRecord } from './history.js';
 import { createChild, establishedSaFor } from './initiator.js';
@@ -29,7 +32,7 @@ export interface Engine extends EngineApi {
   readonly context: EngineContext;
 }
 
-const LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug', 'trace'];
+const RANK: Readonly<Record<LogLevel, number>> = { error: 0, warn: 1, info: 2, debug: 3, trace: 4 };
 
 export function createEngine(deps: EngineDeps, config: KeywayConfig): Engine {
   let uid = 0;
@@ -39,6 +42,7 @@ export function createEngine(deps: EngineDeps, config: KeywayConfig): Engine {
     counters: new Counters(),
     failures: new FailureLog(),
     table: new SaTable(),
+    peers: new PeerIndex(),
     policies: new PolicyBook(() => deps.dataplane),
     history: new TeardownHistory(() => deps.wallClock.nowEpochMs()),
     hooks: {
@@ -48,8 +52,12 @@ export function createEngine(deps: EngineDeps, config: KeywayConfig): Engine {
     trapReqid: (conn, cfg) => automation.trapReqid(conn, cfg),
     v1: undefined,
     nextUniqueId: () => ++uid,
+    ke: deps.keyExchanger ?? new InThreadKeyExchanger((group, opts) => createKeyExchange(group, deps.rng, opts)),
+    logs(level) {
+      return RANK[level] <= RANK[ctx.config.daemon.logLevel];
+    },
     log(level, event, fields) {
-      if (LEVELS.indexOf(level) > LEVELS.indexOf(ctx.config.daemon.logLevel)) return;
+      if (RANK[level] > RANK[ctx.config.daemon.logLevel]) return;
       deps.logger.log(level, event, fields);
     },
     fail(record) {

@@ -25,6 +25,7 @@ import type { Endpoint, TimerHandle } from './ports.js';
 import type { HeaderFields } from '../message/protect-v2.js';
 import { sealMessage } from '../message/protect-v2.js';
 import { encodeMessage } from '../wire/ikev2/message.js';
+import { PeerIndex } from './v2/peer-index.js';
 
 export type IkeSaState = 'created' | 'connecting' | 'authenticating' | 'established' | 'rekeyed' | 'deleting' | 'destroyed';
 
@@ -108,7 +109,8 @@ export class IkeSa {
   initResponse: Uint8Array = new Uint8Array(0);
   /** identities (type + data) as sent in IDi/IDr, once known */
   localId: { type: number; data: Uint8Array } | undefined;
-  remoteId: { type: number; data: Uint8Array } | undefined;
+  private peerId: { type: number; data: Uint8Array } | undefined;
+  private peerKey: string | undefined;
   localIdText = '';
   remoteIdText = '';
   readonly children = new Map<number, ChildSa>();
@@ -178,6 +180,18 @@ export class IkeSa {
     }
   }
 
+  /** The peer's authenticated identity; setting it keeps ctx.peers current. */
+  get remoteId(): { type: number; data: Uint8Array } | undefined {
+    return this.peerId;
+  }
+
+  set remoteId(id: { type: number; data: Uint8Array } | undefined) {
+    if (this.peerKey !== undefined) this.ctx.peers.remove(this.peerKey, this);
+    this.peerId = id;
+    this.peerKey = id === undefined || this.state === 'destroyed' ? undefined : PeerIndex.key(id);
+    if (this.peerKey !== undefined) this.ctx.peers.add(this.peerKey, this);
+  }
+
   /** The SPI we chose: it indexes the SA table. */
   get localSpi(): Uint8Array {
     return this.isOriginalInitiator ? this.spiI : this.spiR;
@@ -188,12 +202,23 @@ export class IkeSa {
   }
 
   get logFields(): Record<string, unknown> {
+    // the SPI text is asked for in every log record of this SA: compute it once per SPI pair
+    const c = this.spiText;
+    const spis = c !== undefined && c.i === this.spiI && c.r === this.spiR ? c.text : this.cacheSpiText();
     return {
       ike: this.uniqueId,
       conn: this.connectionName,
       peer: `${this.remote.address}[${this.remote.port}]`,
-      spis: `${toHex(this.spiI)}_i ${toHex(this.spiR)}_r`,
+      spis,
     };
+  }
+
+  private spiText: { readonly i: Uint8Array; readonly r: Uint8Array; readonly text: string } | undefined;
+
+  private cacheSpiText(): string {
+    const text = `${toHex(this.spiI)}_i ${toHex(this.spiR)}_r`;
+    this.spiText = { i: this.spiI, r: this.spiR, text };
+    return text;
   }
 
   /** Guarded state change; logs "A -> B" (iked sa_state). */
@@ -204,7 +229,7 @@ export class IkeSa {
       this.ctx.counters.inc('bug.ike.transition');
       return;
     }
-    this.ctx.log('debug', 'ike.state', { ...this.logFields, from: this.state, to, ...(reason ? { reason } : {}) });
+    if (this.ctx.logs('debug')) this.ctx.log('debug', 'ike.state', { ...this.logFields, from: this.state, to, ...(reason ? { reason } : {}) });
     this.state = to;
   }
 
@@ -455,6 +480,8 @@ export class IkeSa {
       for (const cfg of new Set(live)) this.ctx.hooks.childClosed(cfg, this.conn, 'dpd');
     }
     this.ctx.table.remove(this);
+    if (this.peerKey !== undefined) this.ctx.peers.remove(this.peerKey, this);
+    this.peerKey = undefined;
     this.ctx.counters.inc('ike.destroyed');
     this.ctx.log('info', 'ike.closed', { ...this.logFields, reason });
     for (const ex of pending) ex.onAbort(reason);

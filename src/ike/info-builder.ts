@@ -69,7 +69,15 @@ export async function ikeSaInfo(sa: IkeSa): Promise<IkeSaInfo> {
     generation: sa.generation,
     children,
     recentTeardowns: sa.ctx.history.list(sa.connectionName).slice(-5),
+    // RFC 7296 §2.15: each direction authenticates with its own round's method (psk one way, pubkey the other is allowed)
+    ...authMethods(conn),
   };
+}
+
+function authMethods(conn: ConnectionConfig | undefined): { localAuth?: string; remoteAuth?: string } {
+  const local = conn?.local[0]?.method;
+  const remote = conn?.remote[0]?.method;
+  return { ...(local === undefined ? {} : { localAuth: local }), ...(remote === undefined ? {} : { remoteAuth: remote }) };
 }
 
 /** `daemonPort`: the port the daemon listens on and initiates from (daemon { port }), shown as the local port. */

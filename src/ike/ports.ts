@@ -5,7 +5,9 @@
  * The engine never imports node:dgram, node:net, node:fs or global timers.
  */
 import type { Rng } from '../crypto/rng.js';
-export type { Rng };
+import type { V2SignatureScheme } from '../crypto/sig-v2.js';
+import type { KeResponse, KeyExchanger, PendingKeyExchange } from '../crypto/ke/exchanger.js';
+export type { Rng, KeResponse, KeyExchanger, PendingKeyExchange };
 
 export interface Endpoint {
   readonly address: string;
@@ -53,8 +55,11 @@ export interface KeyRef {
   readonly file: string;
 }
 
-/** 'rsa-pkcs1-raw': RSASSA-PKCS1-v1_5 padding without DigestInfo over the given bytes (IKEv1 SIG, RFC 2409 §5.1). */
-export type SignatureScheme = 'rsa-pkcs1-raw';
+/**
+ * 'rsa-pkcs1-raw': RSASSA-PKCS1-v1_5 padding without DigestInfo over the given bytes (IKEv1 SIG, RFC 2409 §5.1);
+ * the others: IKEv2 AUTH signatures over the signed octets (RFC 7427, RFC 4754, RFC 8420; src/crypto/sig-v2.ts).
+ */
+export type SignatureScheme = 'rsa-pkcs1-raw' | V2SignatureScheme;
 
 /**
  * Signs with a private key on the engine's behalf (ARCHITECTURE B1.5): async

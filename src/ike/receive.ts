@@ -186,7 +186,9 @@ function followPeer(sa: IkeSa, d: Datagram): void {
     sa.ctx.counters.inc('ike.address_change.ignored');
     return;
   }
-  sa.ctx.log('info', 'ike.peer.moved', { ...sa.logFields, to: `${d.remote.address}[${d.remote.port}]` });
+  // §2.23: the float to port 4500 after NAT detection is routine (debug); a new address is news (info).
+  const level = portFloat ? 'debug' : 'info';
+  if (sa.ctx.logs(level)) sa.ctx.log(level, 'ike.peer.moved', { ...sa.logFields, to: `${d.remote.address}[${d.remote.port}]` });
   sa.remote = d.remote;
   sa.local = d.local;
   for (const child of sa.children.values()) {

@@ -8,8 +8,7 @@
  * what strongSwan sends: SIG_R in the clear AM2, SIG_I in an encrypted AM3.
  * Keys are generated per run into a temp folder (0600) removed afterwards.
  */
-import { generateKeyPairSync } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -20,10 +19,10 @@ import { startCharon } from './lab/strongswan.js';
 import type { Charon } from './lab/strongswan.js';
 import { startKeyway } from './lab/keyway.js';
 import type { Keyway } from './lab/keyway.js';
+import { loadCharonKey, rawKeyConf, writeKeyPair, type KeyPairFiles } from './lab/raw-keys.js';
 import { interopGate, missingPrereqs } from './lab/prereq.js';
-import { run, runOk } from './lab/exec.js';
+import { runOk } from './lab/exec.js';
 import { startCapture } from './lab/capture.js';
-import { EAST_NET, WEST_NET } from './lab/scenario.js';
 import { kwEstablished, pollUntil, swEstablished } from './lab/expect.js';
 
 const skip = interopGate(['root', 'netns', 'strongswan', 'libipsec']);
@@ -51,60 +50,15 @@ async function isakmpFrames(pcap: string): Promise<IsakmpFrame[]> {
   });
 }
 
-interface Keys {
-  readonly key: string;
-  readonly pub: string;
-}
-
-function conf(self: 'west' | 'east', own: Keys, peerPub: string, keyway: boolean, aggressive = false): string {
-  const w = self === 'west';
-  return [
-    'connections {',
-    '  gw {',
-    '    version = 1',
-    // strongSwan needs no i_dont_care_about_security_... setting here: that one is for Aggressive Mode with a PSK
-    ...(aggressive ? ['    aggressive = yes'] : []),
-    `    local_addrs = ${w ? WEST_ADDR : EAST_ADDR}`,
-    `    remote_addrs = ${w ? EAST_ADDR : WEST_ADDR}`,
-    '    proposals = aes128-sha256-modp2048',
-    '    local {',
-    '      auth = pubkey',
-    `      id = ${self}`,
-    // both find the private key whose public key this is: strongSwan in its rsa/ folder, Keyway in secrets
-    `      pubkeys = ${own.pub}`,
-    '    }',
-    '    remote {',
-    '      auth = pubkey',
-    `      id = ${w ? 'east' : 'west'}`,
-    `      pubkeys = ${peerPub}`,
-    '    }',
-    '    children {',
-    '      net {',
-    `        local_ts = ${w ? WEST_NET : EAST_NET}`,
-    `        remote_ts = ${w ? EAST_NET : WEST_NET}`,
-    '        esp_proposals = aes128-sha256',
-    '      }',
-    '    }',
-    '  }',
-    '}',
-    // Keyway's private key as swanctl.conf(5) names one (strongSwan's is loaded from its rsa/ folder instead)
-    ...(keyway ? ['secrets {', `  rsa-${self} {`, `    file = ${own.key}`, '  }', '}'] : []),
-    '',
-  ].join('\n');
+function conf(self: 'west' | 'east', own: KeyPairFiles, peerPub: string, keyway: boolean, aggressive = false): string {
+  return rawKeyConf({ self, version: 1, own, peerPub, keyway, aggressive, proposals: 'aes128-sha256-modp2048', esp: 'aes128-sha256' });
 }
 
 describe('IKEv1 RSA signatures: Keyway <-> strongSwan 5.9.8', { skip }, () => {
   let topo: Topology | undefined;
   let charon: Charon | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'kw-v1-rsa-interop-'));
-  const keys = (name: string): Keys => {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const k = { key: join(dir, `${name}.key.pem`), pub: join(dir, `${name}.pub.pem`) };
-    // PKCS#1 ("RSA PRIVATE KEY") loads with strongSwan's pkcs1 plugin and in Keyway alike
-    writeFileSync(k.key, privateKey.export({ type: 'pkcs1', format: 'pem' }), { mode: 0o600 });
-    writeFileSync(k.pub, publicKey.export({ type: 'spki', format: 'pem' }));
-    return k;
-  };
+  const keys = (name: string): KeyPairFiles => writeKeyPair(dir, name, 'rsa');
   const west = keys('west');
   const east = keys('east');
   const stranger = keys('stranger');
@@ -114,20 +68,7 @@ describe('IKEv1 RSA signatures: Keyway <-> strongSwan 5.9.8', { skip }, () => {
     charon = await startCharon({ host: topo.east });
   });
 
-  /**
-   * swanctl loads private keys from <SWANCTL_DIR>/rsa (the secrets section only
-   * holds passphrases), and every --load-all unloads keys it did not load
-   * itself: load ours after the connections.
-   */
-  async function loadEastKey(sw: Charon): Promise<void> {
-    const swanctlDir = join(dir, 'swanctl');
-    mkdirSync(join(swanctlDir, 'rsa'), { recursive: true, mode: 0o700 });
-    copyFileSync(east.key, join(swanctlDir, 'rsa', 'east.pem'));
-    writeFileSync(join(swanctlDir, 'swanctl.conf'), '');
-    const r = await run(['swanctl', '--load-creds', '--noprompt', '--uri', sw.uri], { env: { ...process.env, SWANCTL_DIR: swanctlDir }, timeoutMs: 20_000 });
-    assert.equal(r.code, 0, `swanctl --load-creds: ${r.stdout}${r.stderr}`);
-    assert.match(r.stdout, /loaded rsa key/i);
-  }
+  const loadEastKey = (sw: Charon): Promise<void> => loadCharonKey(sw, dir, east);
   after(async () => {
     await charon?.stop();
     await topo?.destroy();

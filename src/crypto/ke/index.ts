@@ -8,7 +8,7 @@ import { keDescriptor } from '../registry.js';
 import type { KeDescriptor } from '../registry.js';
 import type { Rng } from '../rng.js';
 import { createEcp, createEcpFromRng } from './ecp.js';
-import { createEcx } from './ecx.js';
+import { createEcx, generateEcx } from './ecx.js';
 import { createModp, modpPrivateFromRng } from './modp.js';
 import type { KeyExchange, KeyExchangeOptions } from './types.js';
 
@@ -43,6 +43,16 @@ export function createKeyExchange(group: number, rng: Rng, opts?: KeyExchangeOpt
       }
     }
   }
+}
+
+/**
+ * Production variant: like createKeyExchange, but X25519/X448 key pairs come
+ * from OpenSSL's own generator (faster, see generateEcx). Not reproducible
+ * from the Rng: never used where tests need byte-identical runs.
+ */
+export function createKeyExchangeNative(group: number, rng: Rng, opts?: KeyExchangeOptions): KeyExchange {
+  const d = describe(group);
+  return d.kind === 'ecx' ? generateEcx(d) : createKeyExchange(group, rng, opts);
 }
 
 /**

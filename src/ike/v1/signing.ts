@@ -7,17 +7,27 @@
  */
 import type { ConnectionConfig, KeywayConfig } from '../../config/model.js';
 import { rsaSignV1, rsaVerifyV1 } from '../../crypto/sig-v1.js';
+import { signV2 } from '../../crypto/sig-v2.js';
 import { CryptoError } from '../../util/errors.js';
 import type { EngineContext } from '../context.js';
 import type { KeyRef, SignatureScheme, Signer } from '../ports.js';
 
-/** An in-process Signer over the private keys named in the config (`local { private_key = ... }`). */
+/**
+ * An in-process Signer over the private keys named in the config (`local {
+ * private_key = ... }` or secrets matched to `pubkeys`), for both IKE
+ * versions: IKEv1 SIG blocks and IKEv2 AUTH signatures (RFC 7427).
+ */
 export function configSigner(config: () => KeywayConfig): Signer {
   return {
     sign(key: KeyRef, scheme: SignatureScheme, data: Uint8Array): Promise<Uint8Array> {
       for (const c of config().connections) {
         for (const a of c.local) {
-          if (a.privateKey?.file === key.file && scheme === 'rsa-pkcs1-raw') return Promise.resolve(rsaSignV1(a.privateKey.der, data));
+          if (a.privateKey?.file !== key.file) continue;
+          try {
+            return Promise.resolve(scheme === 'rsa-pkcs1-raw' ? rsaSignV1(a.privateKey.der, data) : signV2(scheme, a.privateKey.der, data));
+          } catch (e) {
+            return Promise.reject(e instanceof CryptoError ? e : new CryptoError('IKE_ERR_SIGN', `signing with ${key.file} failed`));
+          }
         }
       }
       return Promise.reject(new CryptoError('IKE_ERR_NO_KEY', `no private key loaded from ${key.file}`));

@@ -6,8 +6,8 @@
  *   ResponderSignedOctets = RealMessage2 | NonceIData | prf(SK_pr, IDr')
  *
  * IDx' is the ID payload without its generic header: ID Type | RESERVED | data.
- * Local and remote authentication are separate steps so each direction may
- * later use its own method (certificates, EAP).
+ * Local and remote authentication are separate steps so each direction
+ * uses its own method (auth-round.ts; signatures in auth-sig.ts).
  */
 import { timingSafeEqual } from 'node:crypto';
 import { pskAuthData, signedOctets } from '../../crypto/auth.js';
@@ -38,37 +38,45 @@ export function lookupPsk(sa: IkeSa, local: Identity, remote: Identity | undefin
 }
 
 /**
- * Our AUTH data. `realMessage` is the IKE_SA_INIT message we sent,
- * `peerNonce` the peer's nonce, and `ourId` our ID payload.
+ * The octets our AUTH covers (§2.15): the IKE_SA_INIT message we sent, the
+ * peer's nonce and prf(SK_px, IDx') for our ID payload. Signatures sign
+ * these directly; PSK AUTH runs them through the padded-key prf.
  */
-export function computePskAuth(sa: IkeSa, psk: Uint8Array, ourId: IdPayload): Uint8Array {
+export function ourSignedOctets(sa: IkeSa, ourId: IdPayload): Uint8Array {
   const prf = sa.prf;
   const keys = sa.keys;
   if (prf === undefined || keys === undefined) throw new KeywayError('IKE_NO_KEYS', 'no keys for AUTH');
   const ours = sa.isOriginalInitiator;
-  const octets = signedOctets(
-    ours ? sa.initRequest : sa.initResponse,
-    ours ? sa.nr : sa.ni,
-    prf,
-    ours ? keys.skPi : keys.skPr,
-    idBody(ourId),
-  );
-  return pskAuthData(prf, psk, octets);
+  return signedOctets(ours ? sa.initRequest : sa.initResponse, ours ? sa.nr : sa.ni, prf, ours ? keys.skPi : keys.skPr, idBody(ourId));
 }
 
-/** Verifies the peer's AUTH data in constant time. */
-export function verifyPskAuth(sa: IkeSa, psk: Uint8Array, peerId: IdPayload, authData: Uint8Array): boolean {
+/** The octets the peer's AUTH covers, or undefined before keys exist. */
+export function peerSignedOctets(sa: IkeSa, peerId: IdPayload): Uint8Array | undefined {
   const prf = sa.prf;
   const keys = sa.keys;
-  if (prf === undefined || keys === undefined) return false;
+  if (prf === undefined || keys === undefined) return undefined;
   const peerIsInitiator = !sa.isOriginalInitiator;
-  const octets = signedOctets(
+  return signedOctets(
     peerIsInitiator ? sa.initRequest : sa.initResponse,
     peerIsInitiator ? sa.nr : sa.ni,
     prf,
     peerIsInitiator ? keys.skPi : keys.skPr,
     idBody(peerId),
   );
+}
+
+/** Our AUTH data for method 2 (Shared Key Message Integrity Code). */
+export function computePskAuth(sa: IkeSa, psk: Uint8Array, ourId: IdPayload): Uint8Array {
+  const prf = sa.prf;
+  if (prf === undefined) throw new KeywayError('IKE_NO_KEYS', 'no keys for AUTH');
+  return pskAuthData(prf, psk, ourSignedOctets(sa, ourId));
+}
+
+/** Verifies the peer's AUTH data in constant time. */
+export function verifyPskAuth(sa: IkeSa, psk: Uint8Array, peerId: IdPayload, authData: Uint8Array): boolean {
+  const prf = sa.prf;
+  const octets = peerSignedOctets(sa, peerId);
+  if (prf === undefined || octets === undefined) return false;
   const expected = pskAuthData(prf, psk, octets);
   return expected.length === authData.length && timingSafeEqual(expected, authData);
 }

@@ -14,7 +14,7 @@ import { formatTs, resolveTs, tsListFromWire, tsToWire, validateResponseTs, type
 import { jitterSeconds, scheduleChildLifetime } from '../lifecycle.js';
 import { formatIp } from '../../policy/ip.js';
 import { CryptoError, KeywayError } from '../../util/errors.js';
-import { createKeyExchange } from '../../crypto/ke/index.js';
+import type { KeResponse } from '../../crypto/ke/exchanger.js';
 import type { Payload, Proposal } from '../../wire/ikev2/types.js';
 import { ChildSa } from '../child-sa.js';
 import type { PolicySpec, SaSpec, Selector } from '../dataplane.js';
@@ -209,14 +209,15 @@ export async function respondChild(
       sa.ctx.counters.inc('child.invalid_ke.sent');
       return { payloads: [notify(NotifyType.INVALID_KE_PAYLOAD, new Uint8Array([(keId >> 8) & 0xff, keId & 0xff]))] };
     }
-    const ke = createKeyExchange(keId, sa.ctx.rng, { modpExponent: sa.ctx.config.daemon.modpExponent });
+    let ke: KeResponse;
     try {
-      shared = ke.computeSharedSecret(opts.ke.data);
+      ke = await sa.ctx.ke.respond(keId, opts.ke.data, { modpExponent: sa.ctx.config.daemon.modpExponent });
     } catch (e) {
       if (!(e instanceof CryptoError)) throw e;
       childFail(sa, cfg, exchange, 'internal', `invalid KE value: ${e.message}`, {});
       return { payloads: [notify(NotifyType.INVALID_SYNTAX)] };
     }
+    shared = ke.sharedSecret;
     keResponse = { type: PayloadType.KE, critical: false, group: keId, data: ke.publicValue };
   }
   const spiOut = bytesToSpi(sel.chosen.spi);
@@ -260,9 +261,11 @@ export async function respondChild(
 function findPredecessor(sa: IkeSa, cfg: ChildConfig): ChildSa | undefined {
   const rid = sa.remoteId;
   if (rid === undefined) return undefined;
-  for (const other of sa.ctx.table.all()) {
-    if (other === sa || other.conn?.name !== sa.conn?.name || other.state !== 'established' || other.remoteId === undefined) continue;
-    if (other.remoteId.type !== rid.type || Buffer.compare(Buffer.from(other.remoteId.data), Buffer.from(rid.data)) !== 0) continue;
+  // Newest first: the SA a reauthentication replaces is the latest one with this peer.
+  const others = sa.ctx.peers.sasOf(rid);
+  for (let i = others.length - 1; i >= 0; i--) {
+    const other = others[i];
+    if (other === undefined || other === sa || other.conn?.name !== sa.conn?.name || other.state !== 'established') continue;
     for (const c of other.children.values()) if (c.cfg.name === cfg.name && c.isLive && c.successor === undefined) return c;
   }
   return undefined;

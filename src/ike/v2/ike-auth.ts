@@ -13,7 +13,8 @@ import { idToString, selectPeerConfig } from '../../policy/peers.js';
 import { bytesEqual } from '../../util/bytes.js';
 import type { Payload } from '../../wire/ikev2/types.js';
 import type { IkeSa, RequestExchange, ResponseOutcome } from '../ike-sa.js';
-import { computePskAuth, idPayload, localIdentity, lookupPsk, verifyPskAuth, type Identity } from './auth-psk.js';
+import { idPayload, localIdentity, type Identity } from './auth-psk.js';
+import { buildOurAuth, checkPeerAuth } from './auth-round.js';
 import { completeChildAsInitiator, prepareChildRequest, respondChild, type ChildOutcome, type ChildRequest } from './child-negotiation.js';
 import { markEstablished } from './establish.js';
 import { addressBytes } from './natd.js';
@@ -31,7 +32,6 @@ export class IkeAuthInitiator implements RequestExchange {
   readonly exchangeType = ExchangeType.IKE_AUTH;
   private childReq: ChildRequest | undefined;
   private localId: Identity | undefined;
-  private psk: Uint8Array | undefined;
 
   constructor(
     private readonly sa: IkeSa,
@@ -64,14 +64,12 @@ export class IkeAuthInitiator implements RequestExchange {
     this.localId = localIdentity(localSpec, sa.local.address, addressBytes);
     const remoteId: Identity | undefined =
       remoteSpec !== undefined && !remoteSpec.any ? { type: remoteSpec.type, data: remoteSpec.data } : undefined;
-    this.psk = lookupPsk(sa, this.localId, remoteId);
-    if (this.psk === undefined) throw new Error(`no pre-shared key found for ${idToString(this.localId.type, this.localId.data)} - ${remoteSpec?.text ?? '%any'}`);
     const idi = idPayload(PayloadType.IDi, this.localId);
     sa.localId = this.localId;
     sa.localIdText = idToString(this.localId.type, this.localId.data);
     const out: Payload[] = [idi];
     if (remoteId !== undefined) out.push(idPayload(PayloadType.IDr, remoteId));
-    out.push({ type: PayloadType.AUTH, critical: false, method: AuthMethod.SHARED_KEY_MIC, data: computePskAuth(sa, this.psk, idi) });
+    out.push(await buildOurAuth(sa, this.conn, this.localId, remoteId, idi));
     // §2.4: INITIAL_CONTACT when we have no other IKE SA with this peer.
     const others = sa.ctx.table.all().some((o) => o !== sa && o.conn?.name === this.conn.name && o.state === 'established');
     if (!others) out.push(notify(NotifyType.INITIAL_CONTACT));
@@ -101,18 +99,11 @@ export class IkeAuthInitiator implements RequestExchange {
         expected: remoteSpec.text,
       });
     }
-    if (auth.method !== AuthMethod.SHARED_KEY_MIC) {
-      return this.fail('auth', `responder used AUTH method ${nameOf(AuthMethod, auth.method)}, we expect SHARED_KEY_MIC (psk)`, { receivedId: received });
-    }
     const localId = this.localId;
     if (localId === undefined) return this.fail('internal', 'no local identity', {});
-    const psk = lookupPsk(sa, localId, { type: idr.idType, data: idr.data });
-    if (psk === undefined || !verifyPskAuth(sa, psk, idr, auth.data)) {
-      return this.fail('auth', `AUTH payload of ${received} does not verify: the pre-shared keys differ`, {
-        receivedId: received,
-        method: 'psk',
-      });
-    }
+    // each direction has its own method (auth-round.ts)
+    const check = checkPeerAuth(sa, this.conn, localId, idr, auth);
+    if (!check.ok) return this.fail('auth', check.message, check.detail);
     sa.remoteId = { type: idr.idType, data: idr.data };
     sa.remoteIdText = received;
     markEstablished(sa);
@@ -169,18 +160,11 @@ export async function handleAuthRequest(sa: IkeSa, payloads: readonly Payload[],
     return;
   }
   const conn = pick.connection;
-  if (auth.method !== AuthMethod.SHARED_KEY_MIC) {
-    failAuth(`${received} used AUTH method ${nameOf(AuthMethod, auth.method)}; connection ${conn.name} expects psk`, { receivedId: received });
-    return;
-  }
   const localId = localIdentity(conn.local[0]?.id, sa.local.address, addressBytes);
-  const psk = lookupPsk(sa, localId, { type: idi.idType, data: idi.data });
-  if (psk === undefined) {
-    failAuth(`no pre-shared key for ${idToString(localId.type, localId.data)} - ${received}`, { receivedId: received, connection: conn.name });
-    return;
-  }
-  if (!verifyPskAuth(sa, psk, idi, auth.data)) {
-    failAuth(`AUTH payload of ${received} does not verify: the pre-shared keys differ`, { receivedId: received, connection: conn.name });
+  // each direction has its own method (auth-round.ts)
+  const check = checkPeerAuth(sa, conn, localId, idi, auth);
+  if (!check.ok) {
+    failAuth(check.message, check.detail);
     return;
   }
   sa.conn = conn;
@@ -190,10 +174,14 @@ export async function handleAuthRequest(sa: IkeSa, payloads: readonly Payload[],
   sa.localIdText = idToString(localId.type, localId.data);
   if (findNotify(payloads, NotifyType.INITIAL_CONTACT) !== undefined) clearOldSas(sa);
   const idrOut = idPayload(PayloadType.IDr, localId);
-  const out: Payload[] = [
-    idrOut,
-    { type: PayloadType.AUTH, critical: false, method: AuthMethod.SHARED_KEY_MIC, data: computePskAuth(sa, psk, idrOut) },
-  ];
+  let ourAuth: Payload;
+  try {
+    ourAuth = await buildOurAuth(sa, conn, localId, { type: idi.idType, data: idi.data }, idrOut);
+  } catch (e) {
+    failAuth(`cannot authenticate ourselves to ${received}: ${e instanceof Error ? e.message : String(e)}`, { receivedId: received, connection: conn.name, localAuth: conn.local[0]?.method ?? 'psk' });
+    return;
+  }
+  const out: Payload[] = [idrOut, ourAuth];
   markEstablished(sa);
   if (findPayload(payloads, PayloadType.SA) !== undefined) {
     const r = await respondChild(sa, payloads, 'IKE_AUTH', { ni: sa.ni, nr: sa.nr, inAuth: true });
@@ -207,10 +195,10 @@ export async function handleAuthRequest(sa: IkeSa, payloads: readonly Payload[],
  * ones for the same pair of identities are stale: delete them silently.
  */
 function clearOldSas(sa: IkeSa): void {
-  for (const other of sa.ctx.table.all()) {
-    if (other === sa || other.remoteId === undefined || sa.remoteId === undefined) continue;
-    if (other.conn?.name !== sa.conn?.name) continue;
-    if (other.remoteId.type !== sa.remoteId.type || !bytesEqual(other.remoteId.data, sa.remoteId.data)) continue;
+  if (sa.remoteId === undefined) return;
+  // a copy: destroy() removes entries from the index
+  for (const other of [...sa.ctx.peers.sasOf(sa.remoteId)]) {
+    if (other === sa || other.conn?.name !== sa.conn?.name) continue;
     sa.ctx.counters.inc('ike.initial_contact.cleared');
     other.destroy('replaced: peer sent INITIAL_CONTACT');
   }

@@ -9,7 +9,7 @@
  * IKE_AUTH.
  */
 import type { ConnectionConfig } from '../../config/model.js';
-import { createKeyExchange, type KeyExchange } from '../../crypto/ke/index.js';
+import type { PendingKeyExchange } from '../../crypto/ke/exchanger.js';
 import { CryptoError } from '../../util/errors.js';
 import { ExchangeType, KeId, NotifyType, PayloadType, nameOf } from '../../iana/ikev2.js';
 import { proposalsToWire, validateResponseProposal } from '../../policy/proposals.js';
@@ -21,6 +21,7 @@ import { establishIkeKeys } from './ike-keys.js';
 import { forceEncap, natdHash } from './natd.js';
 import { findNotify, findPayload, firstErrorNotify, notifies, notify } from './payloads.js';
 import { describeNotify } from './notify-text.js';
+import { rememberPeerSigHashes, sigHashNotify } from './sig-hash-notify.js';
 
 const NONCE_LENGTH = 32;
 const MAX_COOKIE_ROUNDS = 3;
@@ -31,7 +32,7 @@ export class IkeInitInitiator implements RequestExchange {
   readonly exchangeType = ExchangeType.IKE_SA_INIT;
   readonly cleartext = true;
   private group: number;
-  private ke: KeyExchange | undefined;
+  private ke: PendingKeyExchange | undefined;
   private cookie: Uint8Array | undefined;
   private cookieRounds = 0;
   private readonly triedGroups = new Set<number>();
@@ -46,10 +47,12 @@ export class IkeInitInitiator implements RequestExchange {
     this.group = conn.proposals[0]?.ke[0] ?? KeId.CURVE25519;
   }
 
-  build(): Promise<Payload[]> {
+  async build(): Promise<Payload[]> {
     const ctx = this.sa.ctx;
     if (this.ke === undefined || this.ke.group !== this.group) {
-      this.ke = createKeyExchange(this.group, ctx.rng, { modpExponent: ctx.config.daemon.modpExponent });
+      this.ke?.dispose();
+      this.ke = undefined;
+      this.ke = await ctx.ke.initiate(this.group, { modpExponent: ctx.config.daemon.modpExponent });
       this.triedGroups.add(this.group);
     }
     if (this.sa.ni.length === 0) this.sa.ni = ctx.rng.bytes(NONCE_LENGTH);
@@ -64,8 +67,10 @@ export class IkeInitInitiator implements RequestExchange {
       { type: PayloadType.NONCE, critical: false, data: this.sa.ni },
       notify(NotifyType.NAT_DETECTION_SOURCE_IP, this.natSourceHash(zero)),
       notify(NotifyType.NAT_DETECTION_DESTINATION_IP, natdHash(this.sa.spiI, zero, this.sa.remote)),
+      // RFC 7427 §4: the hashes we accept in signature AUTH
+      sigHashNotify(),
     );
-    return Promise.resolve(payloads);
+    return payloads;
   }
 
   /** With encap = yes we send a bogus source hash so both sides believe there is a NAT (like strongSwan). */
@@ -128,7 +133,7 @@ export class IkeInitInitiator implements RequestExchange {
     if (ke === undefined) return this.failWith('no KE state', 'internal', {});
     let shared: Uint8Array;
     try {
-      shared = ke.computeSharedSecret(keP.data);
+      shared = await ke.computeSharedSecret(keP.data);
     } catch (e) {
       if (e instanceof CryptoError) return this.failWith(`invalid KE value from responder: ${e.message}`, 'ke', {});
       throw e;
@@ -138,6 +143,7 @@ export class IkeInitInitiator implements RequestExchange {
     ctx.table.add(sa); // no-op for the index by our SPI; keeps the table consistent
     sa.nr = nonce.data;
     sa.initResponse = raw;
+    rememberPeerSigHashes(sa, payloads);
     // §2.23 NAT detection: compare the peer's view with ours.
     const src = notifies(payloads, NotifyType.NAT_DETECTION_SOURCE_IP);
     const dst = notifies(payloads, NotifyType.NAT_DETECTION_DESTINATION_IP);
@@ -163,6 +169,7 @@ export class IkeInitInitiator implements RequestExchange {
 
   private failWith(message: string, kind: 'peer-notify' | 'ke' | 'proposal' | 'internal', detail: Record<string, unknown>): ResponseOutcome {
     const sa = this.sa;
+    this.ke?.dispose();
     sa.ctx.fail({
       connection: this.conn.name,
       ikeSaId: sa.uniqueId,
@@ -178,6 +185,7 @@ export class IkeInitInitiator implements RequestExchange {
   }
 
   onAbort(reason: string): void {
+    this.ke?.dispose();
     this.onDone(false, reason);
   }
 }

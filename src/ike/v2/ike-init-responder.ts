@@ -6,7 +6,7 @@
  * responder nothing but a hash and a packet.
  */
 import type { ConnectionConfig } from '../../config/model.js';
-import { createKeyExchange } from '../../crypto/ke/index.js';
+import type { KeResponse } from '../../crypto/ke/exchanger.js';
 import { ExchangeType, KeId, NotifyType, PayloadType, nameOf } from '../../iana/ikev2.js';
 import { candidateConnectionsForInit } from '../../policy/peers.js';
 import { selectProposal, type ProposalDiagnostic, type SelectedAlgorithms } from '../../policy/proposals.js';
@@ -22,6 +22,7 @@ import type { CookieJar } from './cookie.js';
 import { establishIkeKeys } from './ike-keys.js';
 import { forceEncap, natdHash } from './natd.js';
 import { findNotify, findPayload, notifies, notify } from './payloads.js';
+import { sigHashResponse } from './sig-hash-notify.js';
 
 const NONCE_LENGTH = 32;
 
@@ -45,6 +46,31 @@ function statelessReply(ctx: EngineContext, d: Datagram, h: IkeHeader, payloads:
   ctx.counters.inc('msg.tx.response');
 }
 
+/**
+ * candidateConnectionsForInit parses every connection's address strings;
+ * the answer depends only on the config and the two addresses, so it is
+ * remembered per loaded config (a new config is a new array). Bounded: a
+ * flood from many (spoofed) sources only refills it.
+ */
+const candidateCache = new WeakMap<readonly ConnectionConfig[], Map<string, readonly ConnectionConfig[]>>();
+const CANDIDATE_CACHE_MAX = 4096;
+
+function candidatesFor(conns: readonly ConnectionConfig[], local: string, remote: string): readonly ConnectionConfig[] {
+  let m = candidateCache.get(conns);
+  if (m === undefined) {
+    m = new Map();
+    candidateCache.set(conns, m);
+  }
+  const key = `${local}|${remote}`;
+  let c = m.get(key);
+  if (c === undefined) {
+    c = candidateConnectionsForInit(conns, local, remote, 2);
+    if (m.size >= CANDIDATE_CACHE_MAX) m.clear();
+    m.set(key, c);
+  }
+  return c;
+}
+
 function peerText(d: Datagram): string {
   return `${d.remote.address}[${d.remote.port}]`;
 }
@@ -62,6 +88,9 @@ export function handleInitRequest(
   if (existing !== undefined) {
     if (existing.lastResponse?.messageId === 0 && bytesEqual(existing.initRequest, d.bytes)) {
       existing.resendLastResponse();
+    } else if (existing.lastResponse === undefined && bytesEqual(existing.initRequest, d.bytes)) {
+      // Its Diffie-Hellman is still being computed: the response is on its way.
+      ctx.counters.inc('msg.rx.drop.init.pending');
     } else {
       ctx.counters.inc('msg.rx.drop.init.duplicate');
     }
@@ -98,7 +127,7 @@ export function handleInitRequest(
     ctx.counters.inc('ike.init.cookie.accepted');
   }
 
-  const candidates = candidateConnectionsForInit(ctx.config.connections, d.local.address, d.remote.address, 2);
+  const candidates = candidatesFor(ctx.config.connections, d.local.address, d.remote.address);
   if (candidates.length === 0) {
     ctx.counters.inc('ike.init.no_config');
     ctx.fail({
@@ -156,10 +185,36 @@ export function handleInitRequest(
   const sa = new IkeSa(ctx, { initiator: false, spiI: h.spiI, spiR, local: d.local, remote: d.remote });
   sa.candidates = candidates;
   sa.conn = chosen.conn;
-  const ke = createKeyExchange(group, ctx.rng, { modpExponent: daemon.modpExponent });
-  let shared: Uint8Array;
+  sa.ni = nonce.data;
+  sa.initRequest = d.bytes;
+  // The SA is indexed before the Diffie-Hellman runs (possibly in a worker):
+  // a retransmitted request finds it and is not computed twice (§2.1), it
+  // counts as half-open for the COOKIE threshold and the half-open limit
+  // (§2.6), the half-open timer bounds it, and anything else addressed to it
+  // waits in its mailbox until the response is out.
+  ctx.table.add(sa);
+  ctx.table.addInit(initKey, sa);
+  sa.armHalfOpenTimer();
+  const init: PendingInit = { d, h, payloads, chosen, group, peerKe: keP.data };
+  void sa.run('IKE_SA_INIT', () => completeInit(sa, init));
+}
+
+interface PendingInit {
+  readonly d: Datagram;
+  readonly h: IkeHeader;
+  readonly payloads: readonly Payload[];
+  readonly chosen: { readonly conn: ConnectionConfig; readonly proposal: Proposal; readonly sel: SelectedAlgorithms };
+  readonly group: number;
+  readonly peerKe: Uint8Array;
+}
+
+/** Second half of the responder's IKE_SA_INIT, in the SA's mailbox: DH, response, keys (§1.2, §2.14). */
+async function completeInit(sa: IkeSa, p: PendingInit): Promise<void> {
+  const ctx = sa.ctx;
+  const { d, h, payloads, chosen, group } = p;
+  let ke: KeResponse;
   try {
-    shared = ke.computeSharedSecret(keP.data);
+    ke = await ctx.ke.respond(group, p.peerKe, { modpExponent: ctx.config.daemon.modpExponent });
   } catch (e) {
     if (!(e instanceof CryptoError)) throw e;
     ctx.counters.inc('ike.init.invalid_ke_value');
@@ -170,14 +225,14 @@ export function handleInitRequest(
       kind: 'ke',
       exchange: 'IKE_SA_INIT',
       message: `invalid ${nameOf(KeId, group)} public value from initiator: ${e.message}`,
-      detail: { group: nameOf(KeId, group), length: keP.data.length },
+      detail: { group: nameOf(KeId, group), length: p.peerKe.length },
     });
     statelessReply(ctx, d, h, [notify(NotifyType.INVALID_SYNTAX)]);
+    sa.destroy('invalid KE value from initiator');
     return;
   }
-  sa.ni = nonce.data;
+  if ((sa.state as string) === 'destroyed') return;
   sa.nr = ctx.rng.bytes(NONCE_LENGTH);
-  sa.initRequest = d.bytes;
   const src = notifies(payloads, NotifyType.NAT_DETECTION_SOURCE_IP);
   const dst = notifies(payloads, NotifyType.NAT_DETECTION_DESTINATION_IP);
   const zero = new Uint8Array(8);
@@ -192,21 +247,20 @@ export function handleInitRequest(
     { type: PayloadType.NONCE, critical: false, data: sa.nr },
   ];
   if (src.length > 0) {
-    const ourSrc = forceEncap(ctx, chosen.conn) ? ctx.rng.bytes(20) : natdHash(h.spiI, spiR, d.local);
+    const ourSrc = forceEncap(ctx, chosen.conn) ? ctx.rng.bytes(20) : natdHash(h.spiI, sa.spiR, d.local);
     response.push(
       notify(NotifyType.NAT_DETECTION_SOURCE_IP, ourSrc),
-      notify(NotifyType.NAT_DETECTION_DESTINATION_IP, natdHash(h.spiI, spiR, d.remote)),
+      notify(NotifyType.NAT_DETECTION_DESTINATION_IP, natdHash(h.spiI, sa.spiR, d.remote)),
     );
   }
-  ctx.table.add(sa);
-  ctx.table.addInit(initKey, sa);
+  // RFC 7427 §4: answer N(SIGNATURE_HASH_ALGORITHMS) with ours
+  response.push(...sigHashResponse(sa, payloads));
   sa.transition('connecting');
   sa.sendResponse(ExchangeType.IKE_SA_INIT, 0, response, true);
   sa.initResponse = sa.lastResponse?.bytes ?? new Uint8Array(0);
   sa.expectedPeerRequestId = 1;
-  establishIkeKeys(sa, chosen.sel, shared);
+  establishIkeKeys(sa, chosen.sel, ke.sharedSecret);
   sa.transition('authenticating');
-  sa.armHalfOpenTimer();
   ctx.counters.inc('ike.init.responded');
-  ctx.log('info', 'ike.init.responded', { ...sa.logFields, alg: sa.algorithms, natLocal: sa.natLocal, natRemote: sa.natRemote });
+  if (ctx.logs('info')) ctx.log('info', 'ike.init.responded', { ...sa.logFields, alg: sa.algorithms, natLocal: sa.natLocal, natRemote: sa.natRemote });
 }

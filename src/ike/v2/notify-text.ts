@@ -13,7 +13,7 @@ const MEANING: Readonly<Record<number, string>> = {
   [NotifyType.INVALID_SPI]: 'the peer does not know the ESP/AH SPI we referenced',
   [NotifyType.NO_PROPOSAL_CHOSEN]: 'none of our proposed algorithm sets is acceptable to the peer: compare proposals / esp_proposals on both sides',
   [NotifyType.INVALID_KE_PAYLOAD]: 'the peer wants a different key exchange method (DH group)',
-  [NotifyType.AUTHENTICATION_FAILED]: 'the peer could not authenticate us: check the pre-shared key and the identities (id) on both sides',
+  [NotifyType.AUTHENTICATION_FAILED]: 'the peer could not authenticate us: check the identities (id) on both sides, and the pre-shared key (auth = psk) or the key pair (auth = pubkey: our private key must match the public key the peer has in its remote pubkeys)',
   [NotifyType.SINGLE_PAIR_REQUIRED]: 'the peer accepts only a single pair of traffic selectors',
   [NotifyType.NO_ADDITIONAL_SAS]: 'the peer refuses more CHILD SAs on this IKE SA',
   [NotifyType.INTERNAL_ADDRESS_FAILURE]: 'the peer could not assign a virtual IP address',
