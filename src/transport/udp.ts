@@ -74,7 +74,20 @@ interface UdpHandle {
   recvStart?(): number;
 }
 
+/**
+ * The handle without the deprecated `_handle` getter (DEP0112 prints a
+ * warning into the daemon's output): node:dgram keeps it in its state
+ * object under a symbol described 'state symbol' (lib/internal/dgram.js,
+ * Node 12+). Falls back to `_handle` if a future Node moves it.
+ */
 function handleOf(e: Entry): UdpHandle | undefined {
+  const sock = e.sock as unknown as Record<symbol, unknown>;
+  const sym = Object.getOwnPropertySymbols(sock).find((x) => x.description === 'state symbol');
+  const state = sym === undefined ? undefined : sock[sym];
+  if (typeof state === 'object' && state !== null && 'handle' in state) {
+    const h = (state as { handle?: unknown }).handle;
+    if (typeof h === 'object' && h !== null) return h as UdpHandle;
+  }
   return (e.sock as unknown as { _handle?: UdpHandle })._handle;
 }
 

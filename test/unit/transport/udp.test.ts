@@ -78,6 +78,22 @@ describe('UdpTransport on loopback', () => {
     assert.ok(aIkeEp.port > 0);
   });
 
+  test('socket descriptors are read without the deprecated _handle getter (no DEP0112 warning)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error & { code?: string }): void => void warnings.push(w.code ?? w.name);
+    process.on('warning', onWarning);
+    try {
+      const fds = a.socketFds();
+      assert.equal(fds.length, 2);
+      for (const f of fds) assert.ok(Number.isInteger(f.fd) && f.fd > 2, `a real descriptor for ${f.role}: ${f.fd}`);
+      assert.notEqual(fds[0]?.fd, fds[1]?.fd);
+      await sleep(20); // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.equal(warnings.includes('DEP0112'), false, warnings.join(', '));
+  });
+
   test('IKE port delivers datagrams unchanged with local and remote endpoints', async () => {
     const p = aIke.next();
     sendFromPeer(aIkeEp, ikeBytes(1));
