@@ -73,7 +73,8 @@ export async function checkConfig(path: string, json: boolean, io: CliIo): Promi
     io.out(`${JSON.stringify({ ok, file: path, errors, warnings, ...(ok ? { summary } : {}) }, null, 2)}\n`);
     return ok ? 0 : 1;
   }
-  for (const w of warnings) io.err(`warning: ${w}\n`);
+  // the loader's warnings read "file:line: warning: ..." already
+  for (const w of warnings) io.err(`${/: warning: /.test(w) ? w : `warning: ${w}`}\n`);
   for (const d of errors) io.err(`${formatDiagnostic(d)}\n`);
   if (!ok) {
     if (errors.length === 0) io.err(`${path}: configuration could not be loaded\n`);

@@ -103,7 +103,54 @@ function parseFailure(e: unknown, what: string, passphrase: Uint8Array | undefin
   return fail(`not a valid ${what} (${code})`, 'expected a PEM or DER key: PKCS#8, PKCS#1 (RSA) or SEC1 (EC) for private keys, SubjectPublicKeyInfo or PKCS#1 for public keys');
 }
 
+/** What Keyway signs and verifies with (src/crypto/sig-v2.ts keyFamily, sig-v1.ts: RSA). */
+const SUPPORTED = 'Keyway signs and verifies with RSA, ECDSA P-256/P-384/P-521 and Ed25519 keys';
+const MAKE_RSA = 'openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out key.pem';
+const MAKE_EC = 'openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out key.pem';
+const MAKE_ED = 'openssl genpkey -algorithm ED25519 -out key.pem';
+/** node:crypto namedCurve names of the curves with an ECDSA method (RFC 4754 methods 9-11, RFC 7427). */
+const EC_CURVES: readonly string[] = ['prime256v1', 'secp384r1', 'secp521r1'];
+
+/**
+ * Keys no IKE version of Keyway can use, refused when the config loads
+ * rather than at the first signature: EC on other curves (brainpool,
+ * secp256k1: sig-v2.ts signs and verifies ECDSA on the RFC 4754 curves
+ * only), Ed448 (RFC 8420 allows it; not implemented), DSA
+ * (RFC 8247 §3.2: MUST NOT), RSA keys restricted to RSASSA-PSS (RFC 4055
+ * id-RSASSA-PSS: the IKEv1 and classic IKEv2 methods need PKCS#1 v1.5), and
+ * key-agreement keys. Undefined when the key is usable.
+ */
+function unusable(full: string, key: KeyObject): KeyReadFailure | undefined {
+  // a string: node's KeyType list lacks 'dh', which createPrivateKey can still return
+  const type: string = key.asymmetricKeyType ?? 'unknown';
+  const why = (what: string, hint: string): KeyReadFailure => fail(`${full} holds ${what}; ${SUPPORTED}`, hint);
+  switch (type) {
+    case 'rsa':
+    case 'ed25519':
+      return undefined;
+    case 'ec': {
+      const curve = key.asymmetricKeyDetails?.namedCurve;
+      if (curve !== undefined && EC_CURVES.includes(curve)) return undefined;
+      return why(`an EC key on ${curve === undefined ? 'explicit curve parameters' : `curve ${curve}`}`, `use a P-256, P-384 or P-521 key, e.g. ${MAKE_EC}, or an RSA or Ed25519 key`);
+    }
+    case 'ed448':
+      return why('an Ed448 key', `use an Ed25519 key, e.g. ${MAKE_ED}, or an RSA or ECDSA key`);
+    case 'dsa':
+      return why('a DSA key', `use an RSA key, e.g. ${MAKE_RSA}, or an ECDSA or Ed25519 key; RFC 8247 forbids DSA in IKEv2`);
+    case 'rsa-pss':
+      return why('an RSASSA-PSS-restricted RSA key (id-RSASSA-PSS), not a plain RSA (rsaEncryption) key', `make a plain RSA key, e.g. ${MAKE_RSA}; Keyway still signs IKEv2 AUTH with RSASSA-PSS`);
+    case 'x25519':
+    case 'x448':
+    case 'dh':
+      return why(`${type === 'dh' ? 'a DH' : `an ${type.toUpperCase()}`} key-agreement key, which cannot sign`, `use a signature key, e.g. ${MAKE_RSA}, or an ECDSA or Ed25519 key`);
+    default:
+      return why(`a key of type ${type}`, `use an RSA key, e.g. ${MAKE_RSA}, or an ECDSA or Ed25519 key`);
+  }
+}
+
 function privateResult(full: string, key: KeyObject): KeyReadResult<PrivateKeyData> {
+  const bad = unusable(full, key);
+  if (bad !== undefined) return bad;
   return {
     ok: true,
     key: {
@@ -193,7 +240,7 @@ export function parsePublicKey(full: string, bytes: Buffer): KeyReadResult<KeyDa
     key = parsePublicDer(bytes);
     if (key === undefined) return fail(`${full} is not a public key (SubjectPublicKeyInfo or PKCS#1, PEM or DER)`, 'give the path of a public key file');
   }
-  return { ok: true, key: { file: full, der: new Uint8Array(key.export({ type: 'spki', format: 'der' })), keyType: key.asymmetricKeyType ?? 'unknown' } };
+  return unusable(full, key) ?? { ok: true, key: { file: full, der: new Uint8Array(key.export({ type: 'spki', format: 'der' })), keyType: key.asymmetricKeyType ?? 'unknown' } };
 }
 
 /** The KeyReader over the file system; relative paths start from the config file's folder. */

@@ -121,7 +121,9 @@ function parseAuth(v: string): Parsed<AuthMethodName> {
 const identityField: Field<IdentitySpec> = (ctx, kv) => collect(ctx, () => parseIdentity(kv.value, valuePos(ctx, kv)));
 
 function readAuth(ctx: Ctx, s: AstSection, path: string, secrets: KeySecrets, ikeVersion: number | undefined): AuthSpec {
-  const v = readSection(ctx, s.entries, { auth: scalar(parseAuth), id: identityField, pubkeys: pubkeysField, private_key: privateKeyField }, {
+  const local = s.name.startsWith('local');
+  const pubkeys = pubkeysField({ remote: !local, ikeVersion });
+  const v = readSection(ctx, s.entries, { auth: scalar(parseAuth), id: identityField, pubkeys, private_key: privateKeyField }, {
     path: `${path}${s.name}.`,
     unsupported: AUTH_UNSUPPORTED,
     section: (sub) => {
@@ -133,7 +135,6 @@ function readAuth(ctx: Ctx, s: AstSection, path: string, secrets: KeySecrets, ik
     },
   });
   const method = v.auth ?? CONN_DEFAULTS.auth;
-  const local = s.name.startsWith('local');
   const kv = findKv(s.entries, 'private_key');
   if (kv !== undefined && !local) {
     addError(ctx, kv.line, kv.column, `'${path}${s.name}.private_key' belongs in a local section`, 'our private key goes in local { }; the peer\'s public key in remote { pubkeys = ... }');

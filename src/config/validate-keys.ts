@@ -12,7 +12,7 @@
 import type { AstKeyValue, AstSection } from './parser.js';
 import type { KeyFile, PrivateKeySecret } from './model.js';
 import { splitList } from './values.js';
-import { addError, findKv, readSection, show } from './validate-common.js';
+import { addError, addWarning, findKv, readSection, show } from './validate-common.js';
 import type { Ctx, Field, KeyReadFailure, PrivateKeyData } from './validate-common.js';
 
 /** The four swanctl private key secret types Keyway loads (pkcs12: not yet). */
@@ -21,29 +21,107 @@ export type KeySecretKind = 'rsa' | 'ecdsa' | 'pkcs8' | 'private';
 const keyError = (ctx: Ctx, kv: AstKeyValue, offset: number, kind: string, written: string, path: string, f: KeyReadFailure): void =>
   addError(ctx, kv.valueLine, kv.valueColumn + (kv.quoted ? 1 : 0) + offset, `cannot load the ${kind} key '${show(written)}' for '${path}': ${f.reason}`, f.hint);
 
-/** `pubkeys = a.pem, b.pem`: public keys (SPKI DER). */
-export const pubkeysField: Field<KeyFile[]> = (ctx, kv, path) => {
-  const out: KeyFile[] = [];
-  let failed = false;
-  for (const { item, offset } of splitList(kv.value)) {
-    if (item === '') {
-      addError(ctx, kv.valueLine, kv.valueColumn, `empty file name in '${path}${kv.key}'`, 'give comma-separated public key files');
-      return undefined;
-    }
-    const r = ctx.keys.readPublicKey(item);
-    if (r.ok) out.push({ file: r.key.file, der: r.key.der });
-    else {
-      keyError(ctx, kv, offset, 'public', item, `${path}${kv.key}`, r);
-      failed = true;
-    }
+/** One DER TLV inside [at, limit): tag and body bounds; lengths up to 3 octets (X.690 §8.1.3). */
+function tlvAt(b: Uint8Array, at: number, limit: number): { tag: number; start: number; end: number } | undefined {
+  const tag = b[at];
+  const first = b[at + 1];
+  if (tag === undefined || first === undefined || at + 2 > limit) return undefined;
+  let start = at + 2;
+  let len = first;
+  if (first >= 0x80) {
+    const n = first & 0x7f;
+    if (n < 1 || n > 3 || start + n > limit) return undefined;
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + (b[start + i] ?? 0);
+    start += n;
   }
-  return failed ? undefined : out;
-};
+  return start + len > limit ? undefined : { tag, start, end: start + len };
+}
+
+/**
+ * Bits of the modulus n of an RSA SubjectPublicKeyInfo (RFC 5280 §4.1.2.7,
+ * RFC 8017 A.1.1), read here so the validator stays free of node:crypto:
+ *   SEQUENCE { AlgorithmIdentifier, BIT STRING { 0x00, SEQUENCE { INTEGER n, INTEGER e } } }
+ * Undefined for anything else (the reader vouches for the key; this only measures it).
+ */
+export function rsaModulusBits(spki: Uint8Array): number | undefined {
+  const top = tlvAt(spki, 0, spki.length);
+  if (top?.tag !== 0x30) return undefined;
+  const alg = tlvAt(spki, top.start, top.end);
+  const bits = alg?.tag === 0x30 ? tlvAt(spki, alg.end, top.end) : undefined;
+  if (bits?.tag !== 0x03 || spki[bits.start] !== 0) return undefined;
+  const key = tlvAt(spki, bits.start + 1, bits.end);
+  const n = key?.tag === 0x30 ? tlvAt(spki, key.start, key.end) : undefined;
+  if (n?.tag !== 0x02) return undefined;
+  let i = n.start;
+  while (i < n.end && spki[i] === 0) i++;
+  const top8 = spki[i];
+  if (top8 === undefined || i >= n.end) return undefined;
+  return (n.end - i - 1) * 8 + (32 - Math.clz32(top8));
+}
+
+/**
+ * NIST SP 800-131A Rev. 2 §3: RSA signatures need at least 2048 bits (shorter
+ * ones are disallowed for signing, legacy use only for verifying). A warning,
+ * not an error: old peers still have such keys, and strongSwan loads them.
+ */
+function warnShortRsa(ctx: Ctx, line: number, what: string, file: string, keyType: string, spki: Uint8Array): void {
+  if (keyType !== 'rsa') return;
+  const bits = rsaModulusBits(spki);
+  if (bits === undefined || bits >= 2048) return;
+  addWarning(ctx, line, `'${what}' is a ${bits}-bit RSA key (${show(file)}); NIST SP 800-131A allows RSA signatures from 2048 bits: replace it with a 3072-bit key`);
+}
+
+const TYPE_NAMES: Readonly<Record<string, string>> = { ec: 'an EC', ed25519: 'an Ed25519' };
+
+/** How a round's `pubkeys` are used: `remote` = the peer's keys (verified), `ikeVersion` the connection's. */
+export interface PubkeysUse {
+  readonly remote: boolean;
+  readonly ikeVersion: number | undefined;
+}
+
+/**
+ * `pubkeys = a.pem, b.pem`: public keys (SPKI DER). The peer's keys of a
+ * `version = 1` connection must be RSA: IKEv1 verifies RSA signatures only
+ * (RFC 2409 §5.1, sig-v1.ts); the peer's short RSA keys warn. A local round's
+ * keys only pick our private key, which is checked itself.
+ */
+export function pubkeysField(use: PubkeysUse): Field<KeyFile[]> {
+  return (ctx, kv, path) => {
+    const out: KeyFile[] = [];
+    let failed = false;
+    for (const { item, offset } of splitList(kv.value)) {
+      if (item === '') {
+        addError(ctx, kv.valueLine, kv.valueColumn, `empty file name in '${path}${kv.key}'`, 'give comma-separated public key files');
+        return undefined;
+      }
+      const r = ctx.keys.readPublicKey(item);
+      if (!r.ok) {
+        keyError(ctx, kv, offset, 'public', item, `${path}${kv.key}`, r);
+        failed = true;
+      } else if (use.remote && use.ikeVersion === 1 && r.key.keyType !== 'rsa') {
+        addError(
+          ctx, kv.valueLine, kv.valueColumn + (kv.quoted ? 1 : 0) + offset,
+          `'${path}${kv.key}' names ${TYPE_NAMES[r.key.keyType] ?? `a ${r.key.keyType}`} key ('${show(item)}'); connections with version = 1 verify RSA signatures only (IKEv1, RFC 2409 §5.1)`,
+          'name the peer\'s RSA public key here, or set version = 2: IKEv2 also verifies ECDSA and Ed25519 signatures',
+        );
+        failed = true;
+      } else {
+        if (use.remote) warnShortRsa(ctx, kv.valueLine, `${path}${kv.key}`, r.key.file, r.key.keyType, r.key.der);
+        out.push({ file: r.key.file, der: r.key.der });
+      }
+    }
+    return failed ? undefined : out;
+  };
+}
 
 /** Keyway's `private_key = file` shorthand (no passphrase: encrypted keys go through secrets). */
 export const privateKeyField: Field<PrivateKeyData> = (ctx, kv, path) => {
   const r = ctx.keys.readPrivateKey(kv.value, undefined);
-  if (r.ok) return r.key;
+  if (r.ok) {
+    warnShortRsa(ctx, kv.valueLine, `${path}${kv.key}`, r.key.file, r.key.keyType, r.key.publicDer);
+    return r.key;
+  }
   keyError(ctx, kv, 0, 'private', kv.value, `${path}${kv.key}`, r);
   return undefined;
 };
@@ -93,10 +171,11 @@ export function readKeySecret(ctx: Ctx, s: AstSection, kind: KeySecretKind): Pri
     addError(ctx, fileKv.valueLine, fileKv.valueColumn, `'${path}file' holds a ${r.key.keyType} key, but a ${kind}<suffix> section takes ${allowed.join('/')} keys`, `rename the section to private-${s.name.slice(kind.length).replace(/^[-_.]/, '') || '<name>'} (any key type)`);
     return undefined;
   }
+  warnShortRsa(ctx, fileKv.valueLine, `${path}file`, r.key.file, r.key.keyType, r.key.publicDer);
   return { name: s.name, file: r.key.file, der: r.key.der, publicDer: r.key.publicDer, keyType: r.key.keyType, hasPassphrase: findKv(s.entries, 'secret') !== undefined, line: s.line };
 }
 
-/** Private key types an IKEv2 round can sign with (EC curves are checked when signing). */
+/** Private key types an IKEv2 round can sign with (the reader, keys.ts, already refused other EC curves, Ed448, DSA). */
 const V2_KEY_TYPES: readonly string[] = ['rsa', 'ec', 'ed25519'];
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);

@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { V1Exchange, V1Notify, V1Payload } from '../../src/iana/ikev1.js';
 import { findV1 } from '../../src/wire/ikev1/chain.js';
 import { decodeIsakmp } from '../../src/wire/ikev1/message.js';
-import type { Datagram } from '../../src/ike/ports.js';
+import type { Datagram, Signer } from '../../src/ike/ports.js';
+import { CryptoError } from '../../src/util/errors.js';
 import { V1Pair, type V1PairOptions } from './v1-harness.js';
 import type { Peer } from './harness.js';
 
@@ -184,4 +185,64 @@ test('AM RSA under loss: AM1, AM2 and AM3 each dropped once -> retransmissions, 
   // each retransmission repeats the same signed bytes: one SIG_R value on the wire
   const sigs = new Set(aggressiveMessages(pair).filter((m) => !m.header.encrypted).flatMap((m) => m.entries.map((e) => e.payload)).flatMap((p) => (p.type === V1Payload.SIG ? [Buffer.from(p.data).toString('hex')] : [])));
   assert.equal(sigs.size, 1);
+});
+
+/** A Signer that always fails, as a key that cannot sign (or a signing service that is down) does. */
+function failingSigner(p: Peer, why: string): void {
+  const signer: Signer = { sign: () => Promise.reject(new CryptoError('IKE_ERR_SIGN', why)) };
+  Object.assign(p.engine.context, { signer });
+}
+
+/** The Informational messages `p` sent, with their notify type and whether they were protected. */
+function notifiesFrom(pair: V1Pair, p: Peer): { encrypted: boolean; type: number | undefined }[] {
+  return pair.net.log
+    .filter((x) => x.d.local.address === p.address)
+    .map((x) => decodeIsakmp(x.d.bytes))
+    .filter((m) => m.header.exchangeType === V1Exchange.INFORMATIONAL)
+    .map((m) => ({ encrypted: m.header.encrypted, type: m.header.encrypted ? undefined : findV1(m.entries, V1Payload.N)?.notifyType }));
+}
+
+test('AM RSA: the responder cannot sign SIG_R -> config failure naming the key, one AUTHENTICATION_FAILED in the clear (the initiator has no keys before AM2), the initiator ends at once', async () => {
+  const pair = new V1Pair(both({ seed: 'am-rsa-nosign-r' }));
+  failingSigner(pair.east, 'the key is on a token that is not present');
+  const t0 = pair.clock.nowMs();
+  const r = await pair.initiate(pair.west);
+  assert.equal(r.ok, false);
+  assert.ok(pair.clock.nowMs() - t0 < 2000, 'no retransmission timeout needed');
+  const ef = pair.east.engine.failures();
+  assert.equal(ef.length, 1, JSON.stringify(ef));
+  assert.equal(ef[0]?.kind, 'config');
+  assert.match(ef[0]?.message ?? '', /cannot sign with .*east\.key\.pem: the key is on a token that is not present/);
+  assert.deepEqual(notifiesFrom(pair, pair.east), [{ encrypted: false, type: V1Notify.AUTHENTICATION_FAILED }], 'exactly one notification, in the clear');
+  assert.equal(aggressiveMessages(pair).length, 1, 'no AM2');
+  const wf = pair.west.engine.failures().find((f) => f.kind === 'peer-notify');
+  assert.ok(wf, JSON.stringify(pair.west.engine.failures()));
+  assert.match(wf.message, /AUTHENTICATION_FAILED/);
+  await pair.advance(60_000);
+  assert.deepEqual(notifiesFrom(pair, pair.east).length, 1, 'never repeated');
+  assert.equal(pair.west.engine.counters().ikeSas, 0);
+  assert.equal(pair.east.engine.counters().ikeSas, 0);
+});
+
+test('AM RSA: the initiator cannot sign SIG_I -> config failure, no AM3, one protected AUTHENTICATION_FAILED the responder acts on at once', async () => {
+  const pair = new V1Pair(both({ seed: 'am-rsa-nosign-i' }));
+  failingSigner(pair.west, 'signing service down');
+  const t0 = pair.clock.nowMs();
+  const r = await pair.initiate(pair.west);
+  assert.equal(r.ok, false);
+  const wf = pair.west.engine.failures();
+  assert.equal(wf.length, 1, JSON.stringify(wf));
+  assert.equal(wf[0]?.kind, 'config');
+  assert.match(wf[0]?.message ?? '', /cannot sign with .*west\.key\.pem: signing service down/);
+  assert.equal(aggressiveMessages(pair).filter((m) => m.header.encrypted).length, 0, 'no AM3');
+  assert.deepEqual(notifiesFrom(pair, pair.west), [{ encrypted: true, type: undefined }], 'exactly one notification, protected (both sides have the keys after AM2)');
+  await pair.run();
+  const ef = pair.east.engine.failures().find((f) => f.kind === 'peer-notify');
+  assert.ok(ef, JSON.stringify(pair.east.engine.failures()));
+  assert.match(ef.message, /peer sent AUTHENTICATION_FAILED:/);
+  assert.equal(ef.detail['protected'], true);
+  assert.ok(pair.clock.nowMs() - t0 < 1000, 'the responder did not wait for a timeout');
+  assert.equal(pair.east.engine.counters().ikeSas, 0);
+  await pair.advance(60_000);
+  assert.equal(notifiesFrom(pair, pair.west).length, 1, 'never repeated');
 });

@@ -11,7 +11,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NotifyType, PayloadType } from '../../src/iana/ikev2.js';
+import { ExchangeType, NotifyType, PayloadType } from '../../src/iana/ikev2.js';
+import type { Signer } from '../../src/ike/ports.js';
+import { CryptoError } from '../../src/util/errors.js';
 import { decodeMessage, encodeMessage } from '../../src/wire/ikev2/message.js';
 import { EAST, Pair, WEST, assertNoLeaks, parseConfig, terminateAll, type Peer } from './harness.js';
 import { settle } from './fake-net.js';
@@ -244,5 +246,72 @@ test('Ed25519 with a peer that sent no SIGNATURE_HASH_ALGORITHMS still uses meth
   assert.equal(await initiateWithoutSigHash(pair), true);
   assert.deepEqual(signed(pair.east), [{ method: 'DIGITAL_SIGNATURE', scheme: 'ed25519' }]);
   await terminateAll(pair, pair.west);
+  assertNoLeaks(pair);
+});
+
+/** A Signer that always fails, as a key that cannot sign (or a signing service that is down) does. */
+function failingSigner(p: Peer, why: string): void {
+  const signer: Signer = { sign: () => Promise.reject(new CryptoError('IKE_ERR_SIGN', why)) };
+  Object.assign(p.engine.context, { signer });
+}
+
+/** IKE_AUTH messages `p` sent. */
+function authSentBy(pair: Pair, p: Peer): number {
+  return pair.net.log.filter((x) => x.d.local.address === p.address && decodeMessage(x.d.bytes).header.exchangeType === ExchangeType.IKE_AUTH).length;
+}
+
+test('the initiator cannot sign with its key: one config failure naming the key file and the reason, no IKE_AUTH sent, the SA gone', async () => {
+  const pair = pairWith(...both(K.rsaW, K.rsaE), 'pk-cannot-sign-i');
+  failingSigner(pair.west, 'the key is on a token that is not present');
+  const r = await pair.initiate(pair.west);
+  assert.equal(r.ok, false);
+  assert.match(r.error ?? '', /rsa-west\.key\.pem/);
+  const fs = pair.west.engine.failures();
+  assert.equal(fs.length, 1, JSON.stringify(fs));
+  const [f] = fs;
+  assert.ok(f);
+  assert.equal(f.kind, 'config');
+  assert.equal(f.exchange, 'IKE_AUTH');
+  assert.equal(f.connection, 'net');
+  assert.match(f.message, /cannot sign IKE_AUTH for connection net with .*rsa-west\.key\.pem: the key is on a token that is not present/);
+  assert.equal(f.detail['key'], K.rsaW.key);
+  assert.equal(f.detail['localAuth'], 'pubkey');
+  assert.equal(f.detail['reason'], 'the key is on a token that is not present');
+  assert.equal(authSentBy(pair, pair.west), 0, 'no IKE_AUTH request without AUTH');
+  assert.equal(pair.west.engine.context.table.size(), 0, 'the initiator forgot the IKE SA at once');
+  await pair.advance(60_000);
+  assertNoLeaks(pair);
+});
+
+test('the initiator has no PSK for its identities: a config failure record too (as a key that cannot sign)', async () => {
+  const pair = pairWith({ local: psk, remote: pubkey(K.rsaE) }, { local: mine(K.rsaE), remote: psk }, 'pk-no-psk-i');
+  const cfg = pair.west.engine.context.config;
+  pair.west.engine.loadConfig({ ...cfg, secrets: [] });
+  const r = await pair.initiate(pair.west);
+  assert.equal(r.ok, false);
+  const fs = pair.west.engine.failures();
+  assert.equal(fs.length, 1, JSON.stringify(fs));
+  assert.equal(fs[0]?.kind, 'config');
+  assert.match(fs[0]?.message ?? '', /cannot authenticate IKE_AUTH for connection net: no pre-shared key found for west@example\.org - east@example\.org/);
+  assert.equal(fs[0]?.detail['localAuth'], 'psk');
+  assert.match(String(fs[0]?.detail['hint']), /secrets \{ ike-<name> \{ id-a = west@example\.org  id-b = east@example\.org  secret = \.\.\. \} \}/);
+  assert.equal(authSentBy(pair, pair.west), 0);
+  assert.equal(pair.west.engine.context.table.size(), 0);
+  await pair.advance(60_000);
+  assertNoLeaks(pair);
+});
+
+test('the responder cannot sign: exactly one auth failure record, AUTHENTICATION_FAILED to the initiator', async () => {
+  const pair = pairWith(...both(K.ecW, K.ecE), 'pk-cannot-sign-r');
+  failingSigner(pair.east, 'no such key');
+  const r = await pair.initiate(pair.west);
+  assert.equal(r.ok, false);
+  const ef = pair.east.engine.failures();
+  assert.equal(ef.length, 1, JSON.stringify(ef));
+  assert.equal(ef[0]?.kind, 'auth');
+  assert.match(ef[0]?.message ?? '', /cannot authenticate ourselves to west@example\.org: .*no such key/);
+  const wf = pair.west.engine.failures().find((f) => f.exchange === 'IKE_AUTH');
+  assert.equal(wf?.detail['notify'], 'AUTHENTICATION_FAILED');
+  await pair.advance(60_000);
   assertNoLeaks(pair);
 });

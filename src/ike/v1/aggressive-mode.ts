@@ -23,11 +23,12 @@
  * (as strongSwan and Libreswan send it, with HASH_I or SIG_I); a clear AM3,
  * as drawn in §5.4, is accepted too.
  */
-import { Doi, P1Auth, V1Exchange, V1Notify, V1Payload } from '../../iana/ikev1.js';
+import { Doi, P1Auth, V1Exchange, V1Notify, V1Payload, V1Protocol } from '../../iana/ikev1.js';
 import { idToString, IdMatch, matchIdentity } from '../../policy/ids.js';
 import { findPsk } from '../../policy/psk.js';
 import { parseP1Transform, phase1Choices } from '../../policy/v1-proposals.js';
 import { findV1, findV1Entry } from '../../wire/ikev1/chain.js';
+import { encodeIsakmp } from '../../wire/ikev1/message.js';
 import { encodeV1PayloadBody } from '../../wire/ikev1/payloads.js';
 import type { ConnectionConfig } from '../../config/model.js';
 import type { IdPayload, IsakmpPayload, PayloadEntry, SaPayload } from '../../wire/ikev1/types.js';
@@ -36,7 +37,8 @@ import { selectByIdentity } from './peer-select.js';
 import { hasPeerAuth, ourAuthPayload, verifyPeerAuth } from './phase1-auth.js';
 import { applyNat, deriveOrFail, establish, floatPorts, keAndNonce, lifetimeOf, natdPayloads, onPhase1Timeout, readVids, usesSignatures, vendorIds } from './phase1-common.js';
 import { answerSa, offerSa, takeAnswer } from './phase1-sa.js';
-import { sendPhase1Notify, v1Fail } from './report.js';
+import { notifyForFailure, refuseAfterFailure } from './phase1-refusal.js';
+import { lastV1Failure, phase1Refused, sendPhase1Notify, v1Fail } from './report.js';
 import type { V1Sa } from './v1-sa.js';
 
 const AM = V1Exchange.AGGRESSIVE;
@@ -59,12 +61,40 @@ function ourId(sa: V1Sa): IdPayload {
  * Aggressive Mode messages over synchronously: the part that signs runs as
  * the SA's next mailbox task, ahead of any datagram that arrives meanwhile
  * (the mailbox keeps order), so nothing is processed between signing and sending.
+ * When we cannot sign, ourAuthPayload records a `config` failure and destroys
+ * the SA; the engine's refusal after the message (phase1-refusal.ts) has run
+ * by then, so the peer is told here.
  */
 function withOurAuth(sa: V1Sa, what: string, who: 'I' | 'R', idB: Uint8Array, then: (auth: IsakmpPayload) => void): void {
   void sa.run(what, async () => {
+    const failures = lastV1Failure(sa)?.count ?? 0;
     const auth = await ourAuthPayload(sa, who, idB);
-    if (auth !== undefined && sa.state === 'am-sent') then(auth);
+    if (auth === undefined) refuseUnsigned(sa, who, failures);
+    else if (sa.state === 'am-sent') then(auth);
   });
+}
+
+/**
+ * Tells the peer, once, that we could not sign: AUTHENTICATION_FAILED, as
+ * phase1-refusal.ts answers any failure to authenticate ourselves. AM3
+ * (initiator): protected, the responder has the keys since AM2. AM2
+ * (responder): in the clear, because the initiator derives the keys from AM2
+ * and could not read a protected one (RFC 2408 §4.8: no protection before
+ * keying material is exchanged); strongSwan also refuses at AM1 in the clear.
+ * Smaller than the AM1/AM2 it answers: nothing is amplified.
+ */
+function refuseUnsigned(sa: V1Sa, who: 'I' | 'R', failuresBefore: number): void {
+  if (who === 'I') {
+    refuseAfterFailure(sa, 'am-sent', failuresBefore);
+    return;
+  }
+  const f = lastV1Failure(sa);
+  if (sa.state !== 'destroyed' || phase1Refused(sa) || f === undefined || f.count === failuresBefore) return;
+  const notifyType = notifyForFailure(f);
+  if (notifyType === undefined) return;
+  const n: IsakmpPayload = { type: V1Payload.N, doi: Doi.IPSEC, protocolId: V1Protocol.ISAKMP, notifyType, spi: new Uint8Array(0), data: new Uint8Array(0) };
+  sa.ctx.transport.send({ local: sa.local, remote: sa.remote, bytes: encodeIsakmp(sa.header(V1Exchange.INFORMATIONAL, 0), [n]) });
+  sa.ctx.counters.inc('v1.tx.phase1.notify.clear');
 }
 
 /** Initiator, AM1. */

@@ -19,10 +19,47 @@ const SIGNATURE_METHODS: readonly number[] = [
 ];
 
 /**
- * Our AUTH payload for `conn.local[0]`. Throws (the exchange reports it)
- * when the round has no usable credential.
+ * Our AUTH payload for `conn.local[0]`. Throws when the round has no usable
+ * credential (no PSK for the identities, a key that cannot sign). As
+ * initiator the failure is recorded here (`config`: our side's setup, named
+ * with the key file and the reason) and the IKE SA forgotten, since the request
+ * cannot be sent (RFC 7296 §2.15: AUTH is mandatory in IKE_AUTH) and nothing
+ * else would record why; the responder's caller (ike-auth.ts) records its
+ * own `auth` failure and answers AUTHENTICATION_FAILED (§2.21.2).
  */
 export async function buildOurAuth(sa: IkeSa, conn: ConnectionConfig, localId: Identity, remoteId: Identity | undefined, ourId: IdPayload): Promise<AuthPayload> {
+  try {
+    return await ourAuth(sa, conn, localId, remoteId, ourId);
+  } catch (e) {
+    // (an SA torn down while the Signer worked needs no record of this)
+    if (sa.isOriginalInitiator && sa.state !== 'destroyed') {
+      const f = ownAuthFailure(conn, localId, remoteId, e);
+      sa.ctx.fail({ connection: conn.name, ikeSaId: sa.uniqueId, peer: `${sa.remote.address}[${sa.remote.port}]`, kind: 'config', exchange: 'IKE_AUTH', message: f.message, detail: f.detail });
+      sa.destroy(f.message);
+    }
+    throw e;
+  }
+}
+
+/** The failure record's text when we cannot authenticate ourselves (key file and reason; never key material). */
+function ownAuthFailure(conn: ConnectionConfig, localId: Identity, remoteId: Identity | undefined, e: unknown): { message: string; detail: Record<string, unknown> } {
+  const round = conn.local[0];
+  const method = round?.method ?? 'psk';
+  const reason = e instanceof Error ? e.message : String(e);
+  const ids = { localId: idToString(localId.type, localId.data), remoteId: remoteId === undefined ? '%any' : idToString(remoteId.type, remoteId.data) };
+  const key = round?.privateKey?.file;
+  if (method === 'pubkey' && key !== undefined) {
+    return {
+      message: `cannot sign IKE_AUTH for connection ${conn.name} with ${key}: ${reason}`,
+      detail: { localAuth: method, key, reason, ...ids, hint: `check the key file (keyway check-config) and that it is an RSA, ECDSA P-256/384/521 or Ed25519 key` },
+    };
+  }
+  const idB = remoteId === undefined ? '' : `  id-b = ${ids.remoteId}`;
+  const hint = method === 'psk' ? `add secrets { ike-<name> { id-a = ${ids.localId}${idB}  secret = ... } }` : 'set local auth = psk or pubkey';
+  return { message: `cannot authenticate IKE_AUTH for connection ${conn.name}: ${reason}`, detail: { localAuth: method, reason, ...ids, hint } };
+}
+
+async function ourAuth(sa: IkeSa, conn: ConnectionConfig, localId: Identity, remoteId: Identity | undefined, ourId: IdPayload): Promise<AuthPayload> {
   const round = conn.local[0];
   const method = round?.method ?? 'psk';
   if (method === 'psk') {
