@@ -23,12 +23,11 @@
  * (as strongSwan and Libreswan send it, with HASH_I or SIG_I); a clear AM3,
  * as drawn in §5.4, is accepted too.
  */
-import { Doi, P1Auth, V1Exchange, V1Notify, V1Payload, V1Protocol } from '../../iana/ikev1.js';
+import { Doi, P1Auth, V1Exchange, V1Notify, V1Payload } from '../../iana/ikev1.js';
 import { idToString, IdMatch, matchIdentity } from '../../policy/ids.js';
 import { findPsk } from '../../policy/psk.js';
 import { parseP1Transform, phase1Choices } from '../../policy/v1-proposals.js';
 import { findV1, findV1Entry } from '../../wire/ikev1/chain.js';
-import { encodeIsakmp } from '../../wire/ikev1/message.js';
 import { encodeV1PayloadBody } from '../../wire/ikev1/payloads.js';
 import type { ConnectionConfig } from '../../config/model.js';
 import type { IdPayload, IsakmpPayload, PayloadEntry, SaPayload } from '../../wire/ikev1/types.js';
@@ -92,9 +91,7 @@ function refuseUnsigned(sa: V1Sa, who: 'I' | 'R', failuresBefore: number): void 
   if (sa.state !== 'destroyed' || phase1Refused(sa) || f === undefined || f.count === failuresBefore) return;
   const notifyType = notifyForFailure(f);
   if (notifyType === undefined) return;
-  const n: IsakmpPayload = { type: V1Payload.N, doi: Doi.IPSEC, protocolId: V1Protocol.ISAKMP, notifyType, spi: new Uint8Array(0), data: new Uint8Array(0) };
-  sa.ctx.transport.send({ local: sa.local, remote: sa.remote, bytes: encodeIsakmp(sa.header(V1Exchange.INFORMATIONAL, 0), [n]) });
-  sa.ctx.counters.inc('v1.tx.phase1.notify.clear');
+  sendPhase1Notify(sa, notifyType, { clear: true });
 }
 
 /** Initiator, AM1. */

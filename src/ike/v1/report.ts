@@ -74,15 +74,20 @@ export function sendInformational(sa: V1Sa, payload: IsakmpPayload): void {
  * the exchange of keying material ... there will be no protection"), e.g.
  * NO_PROPOSAL_CHOSEN in answer to MM1.
  */
-export function sendPhase1Notify(sa: V1Sa, notifyType: number): void {
-  sendPhase1Refusal(sa, { type: V1Payload.N, doi: Doi.IPSEC, protocolId: V1Protocol.ISAKMP, notifyType, spi: new Uint8Array(0), data: new Uint8Array(0) });
+export function sendPhase1Notify(sa: V1Sa, notifyType: number, opts: { readonly clear?: boolean } = {}): void {
+  sendPhase1Refusal(sa, { type: V1Payload.N, doi: Doi.IPSEC, protocolId: V1Protocol.ISAKMP, notifyType, spi: new Uint8Array(0), data: new Uint8Array(0) }, opts);
 }
 
-/** sendPhase1Notify with any N or D payload (a Delete of the ISAKMP SA after a bad MM6). */
-export function sendPhase1Refusal(sa: V1Sa, payload: IsakmpPayload): void {
+/**
+ * sendPhase1Notify with any N or D payload (a Delete of the ISAKMP SA after
+ * a bad MM6). `clear`: even though we have keys, the peer has none yet
+ * (an Aggressive Mode responder refusing at AM2) and could not read a
+ * protected notification.
+ */
+export function sendPhase1Refusal(sa: V1Sa, payload: IsakmpPayload, opts: { readonly clear?: boolean } = {}): void {
   if (refused.has(sa)) return;
   refused.add(sa);
-  const p = protectInformational(sa, payload);
+  const p = opts.clear === true ? undefined : protectInformational(sa, payload);
   // in the clear with message ID 0, as before phase 1 has keys (strongSwan and Libreswan accept it)
   const bytes = p?.bytes ?? encodeIsakmp(sa.header(V1Exchange.INFORMATIONAL, 0), [payload]);
   sa.ctx.transport.send({ local: sa.local, remote: sa.remote, bytes });
