@@ -14,65 +14,25 @@
  * 'qm2-sent' (responder); the exchange ends with the SAs installed.
  */
 import type { ChildConfig } from '../../config/model.js';
-import { createKeyExchange, type KeyExchange } from '../../crypto/ke/index.js';
+import { createKeyExchange } from '../../crypto/ke/index.js';
 import { hashEqual, quickHash1, quickHash2, quickHash3 } from '../../crypto/keymat-v1.js';
-import { Doi, LifeType, P2Attr, V1Exchange, V1Notify, V1Payload, V1Protocol } from '../../iana/ikev1.js';
-import { childCandidatesOf, selectChildConfig } from '../../policy/child-select.js';
-import { resolveTs, type TsRange } from '../../policy/ts-range.js';
-import { idToTs, tsToId } from '../../policy/v1-ids.js';
-import { encapKind, espProposal, initiatorPfsGroup, parseP2Transform, phase2Choices, selectPhase2, type P2Choice } from '../../policy/v1-proposals.js';
-import { attributeNumber, decodeAttributes, encodeAttributes, numberAttribute } from '../../wire/ikev1/attributes.js';
+import { Doi, LifeType, P2Attr, V1Notify, V1Payload } from '../../iana/ikev1.js';
+import { resolveTs } from '../../policy/ts-range.js';
+import { tsToId } from '../../policy/v1-ids.js';
+import { encapKind, espProposal, initiatorPfsGroup, parseP2Transform, phase2Choices } from '../../policy/v1-proposals.js';
+import { attributeNumber, decodeAttributes } from '../../wire/ikev1/attributes.js';
 import { allV1, encodeV1Chain, findV1 } from '../../wire/ikev1/chain.js';
 import type { DataAttribute, IsakmpPayload, PayloadEntry, SaPayload } from '../../wire/ikev1/types.js';
-import { concatBytes } from '../../util/bytes.js';
 import { CryptoError, WireError } from '../../util/errors.js';
 import { installChild, spiBytes, spiNumber } from './child-install.js';
 import { deleteIsakmpSa } from './informational.js';
-import { newMessageId, sendInformational, v1Fail } from './report.js';
+import { newMessageId } from './report.js';
 import { V1Child } from './v1-child.js';
 import type { V1Sa } from './v1-sa.js';
+import { afterHash, failQuick, QM, sealWithHash, type QuickResult, type QuickState } from './quick-common.js';
+import { answerQuickMode } from './quick-responder.js';
 
-const QM = V1Exchange.QUICK_MODE;
-
-export type QuickResult = { readonly ok: true; readonly child: V1Child } | { readonly ok: false; readonly reason: string };
-
-export interface QuickState {
-  state: 'qm1-sent' | 'qm2-sent';
-  readonly child: V1Child;
-  readonly niB: Uint8Array;
-  nrB: Uint8Array;
-  readonly ke: KeyExchange | undefined;
-  readonly choices: readonly P2Choice[];
-  chosen: P2Choice | undefined;
-  gxy: Uint8Array | undefined;
-  readonly localTs: TsRange;
-  readonly remoteTs: TsRange;
-  readonly done: (r: QuickResult) => void;
-}
-
-/** Splits a decrypted message into HASH and the bytes following it ("the message after HASH"). */
-function afterHash(entries: readonly PayloadEntry[], plain: Uint8Array): { hash: Uint8Array; rest: Uint8Array } | undefined {
-  const first = entries[0];
-  const last = entries[entries.length - 1];
-  // RFC 2409 §5.5: HASH "MUST immediately follow the ISAKMP header"
-  if (first === undefined || last === undefined || first.payload.type !== V1Payload.HASH || 'unknown' in first.payload) return undefined;
-  return { hash: first.payload.data, rest: plain.subarray(first.end, last.end) };
-}
-
-/** Encodes [HASH, ...rest]: HASH over `rest` via `compute`, then encrypts. */
-function sealWithHash(sa: V1Sa, mid: number, rest: readonly IsakmpPayload[], compute: (restBytes: Uint8Array) => Uint8Array): Uint8Array {
-  const chain = encodeV1Chain(rest);
-  const hashBytes = encodeV1Chain([{ type: V1Payload.HASH, data: compute(chain.bytes) }]).bytes;
-  hashBytes[0] = chain.firstType;
-  return sa.seal(QM, mid, V1Payload.HASH, concatBytes(hashBytes, chain.bytes));
-}
-
-function failQuick(sa: V1Sa, mid: number, q: QuickState, kind: 'proposal' | 'ts' | 'timeout' | 'peer-notify' | 'internal' | 'ke', message: string, detail: Record<string, unknown> = {}): void {
-  sa.quick.delete(mid);
-  q.child.remove(message);
-  v1Fail(sa, kind, 'Quick Mode', message, { child: q.child.cfg.name, ...detail });
-  q.done({ ok: false, reason: message });
-}
+export type { QuickResult } from './quick-common.js';
 
 /**
  * A Quick Mode that times out on an established ISAKMP SA means the peer
@@ -243,81 +203,3 @@ function responderLifetime(entries: readonly PayloadEntry[]): number | undefined
   return undefined;
 }
 
-/** Responder: QM1 -> QM2. */
-async function answerQuickMode(sa: V1Sa, mid: number, entries: readonly PayloadEntry[]): Promise<void> {
-  const ctx = sa.ctx;
-  const h = sa.hash;
-  const keys = sa.keys;
-  const conn = sa.conn;
-  const offered = findV1(entries, V1Payload.SA);
-  const ni = findV1(entries, V1Payload.NONCE);
-  if (h === undefined || keys === undefined || conn === undefined || offered === undefined || ni === undefined) {
-    ctx.counters.inc('v1.rx.drop.qm1');
-    return;
-  }
-  const ids = allV1(entries, V1Payload.ID);
-  const host = (addr: string): TsRange => resolveTs({ text: 'dynamic', dynamic: true, family: 4, start: new Uint8Array(0), end: new Uint8Array(0), protocol: 0, startPort: 0, endPort: 65535 }, addr);
-  const tsi = ids[0] === undefined ? host(sa.remote.address) : idToTs(ids[0]);
-  const tsr = ids[1] === undefined ? host(sa.local.address) : idToTs(ids[1]);
-  const report = (kind: 'proposal' | 'ts', message: string, detail: Record<string, unknown>): void => {
-    v1Fail(sa, kind, 'Quick Mode', message, detail);
-    sendInformational(sa, { type: V1Payload.N, doi: Doi.IPSEC, protocolId: V1Protocol.IPSEC_ESP, notifyType: kind === 'ts' ? V1Notify.INVALID_ID_INFORMATION : V1Notify.NO_PROPOSAL_CHOSEN, spi: offered.proposals[0]?.spi ?? new Uint8Array(0), data: new Uint8Array(0) });
-  };
-  if (tsi === undefined || tsr === undefined) {
-    report('ts', 'unsupported client identity in Quick Mode', {});
-    return;
-  }
-  const sel = selectChildConfig(childCandidatesOf([conn]), [tsi], [tsr], { local: sa.local.address, remote: sa.remote.address });
-  if (!sel.ok) {
-    report('ts', sel.diagnostic.reason, { diagnostic: sel.diagnostic });
-    return;
-  }
-  const cfg = sel.candidate.child;
-  const peerKe = findV1(entries, V1Payload.KE);
-  const p2 = selectPhase2(offered.proposals, cfg, peerKe !== undefined);
-  if (!p2.ok) {
-    report('proposal', `${p2.reason} (NO_PROPOSAL_CHOSEN)`, { pfs: peerKe !== undefined });
-    return;
-  }
-  let ke: KeyExchange | undefined;
-  let gxy: Uint8Array | undefined;
-  if (peerKe !== undefined) {
-    try {
-      ke = createKeyExchange(p2.choice.group, ctx.rng, { modpExponent: ctx.config.daemon.modpExponent });
-      gxy = ke.computeSharedSecret(peerKe.data);
-    } catch (e) {
-      if (!(e instanceof CryptoError)) throw e;
-      v1Fail(sa, 'ke', 'Quick Mode', `invalid KE: ${e.message}`, {});
-      return;
-    }
-  }
-  // IKEv1 has no REKEY_SA: a Quick Mode for a config that already has a live SA on this
-  // ISAKMP SA is its rekey; share that SA's reqid and policies (make-before-break).
-  const predecessor = [...sa.children.values()].find((c) => c.cfg.name === cfg.name && c.state === 'installed');
-  const child = new V1Child(sa, cfg, predecessor?.reqid);
-  if (predecessor !== undefined) child.generation = predecessor.generation + 1;
-  child.mode = cfg.mode;
-  child.spiIn = await ctx.dataplane.allocateSpi('esp', sa.remote.address, sa.local.address, child.reqid);
-  child.spiOut = spiNumber(p2.proposal.spi);
-  const nr = ctx.rng.bytes(32);
-  const ours = cfg.lifeTime;
-  const life = p2.choice.lifeSeconds > 0 && ours > 0 ? Math.min(p2.choice.lifeSeconds, ours) : p2.choice.lifeSeconds || ours;
-  const rest: IsakmpPayload[] = [
-    { type: V1Payload.SA, doi: offered.doi, situation: offered.situation, proposals: [{ ...p2.proposal, spi: spiBytes(child.spiIn) }] },
-    { type: V1Payload.NONCE, data: nr },
-  ];
-  if (ke !== undefined) rest.push({ type: V1Payload.KE, data: ke.publicValue });
-  rest.push(...ids.slice(0, 2));
-  if (p2.choice.lifeSeconds > 0 && life < p2.choice.lifeSeconds) {
-    // RFC 2407 §4.6.3.1: tell the initiator the shorter lifetime we will use
-    const data = encodeAttributes([numberAttribute(P2Attr.SA_LIFE_TYPE, LifeType.SECONDS), numberAttribute(P2Attr.SA_LIFE_DURATION, life)]).finish();
-    rest.push({ type: V1Payload.N, doi: Doi.IPSEC, protocolId: V1Protocol.IPSEC_ESP, notifyType: V1Notify.RESPONDER_LIFETIME, spi: spiBytes(child.spiIn), data });
-  }
-  const q: QuickState = {
-    state: 'qm2-sent', child, niB: ni.data.slice(), nrB: nr, ke, choices: [], chosen: { ...p2.choice, lifeSeconds: life }, gxy,
-    localTs: sel.tsr[0] ?? tsr, remoteTs: sel.tsi[0] ?? tsi, done: () => undefined,
-  };
-  sa.quick.set(mid, q);
-  const bytes = sealWithHash(sa, mid, rest, (r) => quickHash2(h, keys.skeyidA, mid, q.niB, r));
-  sa.sendBytes(mid, bytes, true, (reason) => failQuick(sa, mid, q, 'timeout', `Quick Mode for ${cfg.name}: ${reason}`));
-}

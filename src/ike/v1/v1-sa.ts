@@ -30,7 +30,7 @@ import { Exchanges } from './exchanges.js';
 import type { KeyExchange } from '../../crypto/ke/index.js';
 import type { P1Choice } from '../../policy/v1-proposals.js';
 import type { V1Child } from './v1-child.js';
-import type { QuickState } from './quick-mode.js';
+import type { QuickState } from './quick-common.js';
 
 export type V1SaState = 'mm-sa-sent' | 'mm-ke-sent' | 'mm-auth-sent' | 'am-sent' | 'established' | 'deleting' | 'destroyed';
 
