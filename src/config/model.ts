@@ -225,6 +225,14 @@ export interface DaemonSettings {
   /** xfrm dataplane: inbound SPI range for ALLOCSPI (default 0x100..0xffffffff, RFC 4303 §2.1) */
   readonly xfrmSpiMin?: number;
   readonly xfrmSpiMax?: number;
+  /** Prometheus exporter address (docs/metrics.md); set only when configured, off by default */
+  readonly metrics?: MetricsListen;
+}
+
+/** `daemon { metrics = 127.0.0.1:9109 }` or `[::1]:9109`: an explicit IP address, never a host name. */
+export interface MetricsListen {
+  readonly host: string;
+  readonly port: number;
 }
 
 export interface KeywayConfig {

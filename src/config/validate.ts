@@ -8,7 +8,7 @@
  */
 import { ConfigError } from '../util/errors.js';
 import type { ConfigAst, AstKeyValue, AstSection } from './parser.js';
-import type { ConnectionConfig, DaemonSettings, IdentitySpec, IkeSecret, KeywayConfig, PrivateKeySecret } from './model.js';
+import type { ConnectionConfig, DaemonSettings, IdentitySpec, IkeSecret, KeywayConfig, MetricsListen, PrivateKeySecret } from './model.js';
 import { CONN_DEFAULTS, DAEMON_DEFAULTS } from './defaults.js';
 import { parseIdentity, identityMatches } from './identity.js';
 import { parseIp } from './addr.js';
@@ -69,6 +69,23 @@ const u32 = (min: number, max: number) => (v: string): Parsed<number> => {
   return n >= min && n <= max ? { ok: true, value: n } : { ok: false, expected: `a number from ${hex(min)} to ${hex(max)} (decimal or 0x hex)` };
 };
 
+/**
+ * `metrics = 127.0.0.1:9109` / `[::1]:9109`: the exporter has no authentication, so
+ * only an explicit IP address is accepted (no host names, no bare port, no '*');
+ * the wildcards 0.0.0.0 and :: must be written out and still draw a warning.
+ */
+const metricsField: Field<MetricsListen> = (ctx, kv, path) => {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([0-9.]+)):([0-9]{1,5})$/.exec(kv.value);
+  const host = m?.[1] ?? m?.[2] ?? '';
+  const port = Number(m?.[3] ?? '0');
+  if (m === null || parseIp(host) === undefined || port < 1 || port > 65535) {
+    addError(ctx, kv.valueLine, kv.valueColumn, `invalid value '${show(kv.value)}' for '${path}${kv.key}'`, 'expected an IP address and a port, e.g. 127.0.0.1:9109 or [::1]:9109 (no host names; 0.0.0.0 or [::] to listen on all addresses)');
+    return undefined;
+  }
+  if (parseIp(host)?.every((b) => b === 0) === true) addWarning(ctx, kv.line, `'${path}${kv.key}' listens on every address: anyone who can reach port ${port} can read connection names and SA counts (docs/metrics.md "Exposure")`);
+  return { host, port };
+};
+
 const DAEMON_FIELDS = {
   listen: listenField,
   port: scalar((v) => parseUint(v, 1, 65535)),
@@ -98,6 +115,7 @@ const DAEMON_FIELDS = {
   // RFC 4303 §2.1: SPIs 1-255 are reserved by IANA, 0 means "no SA"
   xfrm_spi_min: scalar(u32(0x100, 0xffffffff)),
   xfrm_spi_max: scalar(u32(0x100, 0xffffffff)),
+  metrics: metricsField,
 };
 
 function readDaemon(ctx: Ctx, s: AstSection): DaemonSettings {
@@ -136,6 +154,7 @@ function readDaemon(ctx: Ctx, s: AstSection): DaemonSettings {
     ...(v.xfrm_reqid_tag !== undefined ? { xfrmReqidTag: v.xfrm_reqid_tag } : {}),
     ...(v.xfrm_spi_min !== undefined ? { xfrmSpiMin: v.xfrm_spi_min } : {}),
     ...(v.xfrm_spi_max !== undefined ? { xfrmSpiMax: v.xfrm_spi_max } : {}),
+    ...(v.metrics !== undefined ? { metrics: v.metrics } : {}),
   };
 }
 

@@ -22,6 +22,8 @@ import { UdpTransport } from '../transport/udp.js';
 import { CryptoPool, IN_THREAD_GROUPS } from './crypto-pool.js';
 import { FileKeyLog, keyLogPaths } from './keylog.js';
 import { createLogger, isLogLevel, type LogFormat } from './logging.js';
+import { MetricsExporter } from './metrics-exporter.js';
+import { EstablishTimer } from './metrics-timing.js';
 import { SystemClock, SystemWallClock, TimerScheduler } from './node-platform.js';
 
 export interface DaemonOptions {
@@ -36,6 +38,10 @@ export interface DaemonOptions {
 export interface RunningDaemon {
   readonly engine: Engine;
   readonly socketPath: string;
+  /** the Prometheus exporter (docs/metrics.md); address is undefined while `daemon { metrics }` is unset */
+  readonly metrics: MetricsExporter;
+  /** Applies an already validated config: the engine's connections and the metrics address. */
+  applyConfig(config: KeywayConfig): void;
   stop(): Promise<void>;
 }
 
@@ -181,30 +187,43 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   }
   const workers = cryptoWorkerCount(config);
   const { ke: keyExchanger, pool } = createKeyExchanger(workers, rng, logger);
+  // the establishment-time histogram is fed from the engine's own log records (metrics-timing.ts)
+  const establishTimer = new EstablishTimer(() => clock.nowMs());
   const engine = createEngine(
-    { rng, clock, wallClock: new SystemWallClock(), scheduler, transport, dataplane, logger, keyExchanger, v1Factory: createV1Engine, ...(keyLog ? { keyLog } : {}) },
+    { rng, clock, wallClock: new SystemWallClock(), scheduler, transport, dataplane, logger: establishTimer.wrap(logger), keyExchanger, v1Factory: createV1Engine, ...(keyLog ? { keyLog } : {}) },
     config,
   );
   engineRef = engine;
+  const statsEngine = withExtraCounters(engine, () => ({ ...transport.counters(), ...(userspace?.dataplane.counters() ?? {}), ...(xfrm?.counters() ?? {}) }));
+  const metrics = new MetricsExporter(statsEngine, logger, establishTimer);
+  const applyConfig = (c: KeywayConfig): void => {
+    engine.loadConfig(c);
+    // a reload that cannot bind the new metrics address keeps the daemon running
+    metrics.apply(c.daemon.metrics).catch((e: unknown) => logger.log('error', 'metrics.start.failed', { error: e instanceof Error ? e.message : String(e) }));
+  };
   const socketPath = opts.socketPath ?? config.daemon.controlSocket;
   let control: ControlServer | undefined;
   try {
     control = await startControlServer({
       path: socketPath,
-      engine: withExtraCounters(engine, () => ({ ...transport.counters(), ...(userspace?.dataplane.counters() ?? {}), ...(xfrm?.counters() ?? {}) })),
+      engine: statsEngine,
       logger,
       flush: () => flushAll(engine, dataplane, userspace === undefined, logger),
       reload: () => {
         const r = loadConfigFile(opts.configPath);
         if (r.config === undefined) return Promise.resolve({ ok: false, errors: r.errors.map((e) => e.message) });
-        engine.loadConfig(r.config);
+        applyConfig(r.config);
         return Promise.resolve({ ok: true, errors: [] });
       },
     });
+    await metrics.apply(config.daemon.metrics);
   } catch (e) {
+    await control?.close();
     await transport.close();
     await userspace?.stop();
     await pool?.close();
+    // start_action = start may already have armed timers (e.g. the metrics address was in use)
+    scheduler.cancelAll();
     throw e;
   }
   logger.log('info', 'daemon.started', {
@@ -214,6 +233,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     socket: socketPath,
     dataplane: dataplane.name,
     cryptoWorkers: workers,
+    ...(metrics.address !== undefined ? { metrics: `${metrics.address.host}:${metrics.address.port}` } : {}),
     connections: config.connections.map((c) => c.name),
   });
   // start_action (start / trap) is applied by the engine itself when it is created and on reload.
@@ -221,12 +241,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   return {
     engine,
     socketPath,
+    metrics,
+    applyConfig,
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
       logger.log('info', 'daemon.stopping', {});
       await Promise.race([engine.shutdown(), new Promise<void>((r) => setTimeout(r, 3000).unref())]);
       await control?.close();
+      await metrics.close();
       await transport.close();
       await dataplane.flush().catch((e: unknown) => logger.log('warn', 'dataplane.flush.failed', { error: e instanceof Error ? e.message : String(e) }));
       // the xfrm dataplane holds netlink sockets (uv_poll handles) that keep the process alive
@@ -251,7 +274,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     process.once('SIGTERM', onSignal);
     process.on('SIGHUP', () => {
       const r = loadConfigFile(opts.configPath);
-      if (r.config !== undefined) d.engine.loadConfig(r.config);
+      if (r.config !== undefined) d.applyConfig(r.config);
     });
     void opts.stop?.then(resolve);
   });
