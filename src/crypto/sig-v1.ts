@@ -14,9 +14,10 @@
  * which is OpenSSL's RSA_private_encrypt with PKCS#1 padding. Verification
  * recovers EM with the public key and compares the hash in constant time.
  */
-import { constants, createPrivateKey, createPublicKey, privateEncrypt, publicDecrypt, timingSafeEqual } from 'node:crypto';
+import { constants, createPublicKey, privateEncrypt, publicDecrypt, timingSafeEqual } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { CryptoError } from '../util/errors.js';
+import { privateKeyOf } from './sig-v2.js';
 
 /** The key must be RSA: the IKEv1 auth method says which algorithm the SIG payload holds. */
 function rsaKey(k: KeyObject, what: string): KeyObject {
@@ -26,12 +27,8 @@ function rsaKey(k: KeyObject, what: string): KeyObject {
 
 /** SIG payload data for HASH_I / HASH_R with a PKCS#8 DER private key. */
 export function rsaSignV1(pkcs8Der: Uint8Array, hash: Uint8Array): Uint8Array {
-  let key: KeyObject;
-  try {
-    key = createPrivateKey({ key: Buffer.from(pkcs8Der), format: 'der', type: 'pkcs8' });
-  } catch {
-    throw new CryptoError('IKE_ERR_KEY_FORMAT', 'private key is not valid PKCS#8 DER');
-  }
+  // parsed once per DER object (NODE-CRYPTO.md trap 3: a PKCS#8 import costs 70-230 µs)
+  const key = privateKeyOf(pkcs8Der);
   return new Uint8Array(privateEncrypt({ key: rsaKey(key, 'private key'), padding: constants.RSA_PKCS1_PADDING }, hash));
 }
 

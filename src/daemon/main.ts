@@ -20,6 +20,7 @@ import { USERSPACE_DEFAULTS, createUserspaceRuntime, type UserspaceRuntime } fro
 import { openXfrmDataplane, prepareIkeSocketsForXfrm, xfrmOptionsFromConfig } from '../kernel/xfrm/daemon-setup.js';
 import { UdpTransport } from '../transport/udp.js';
 import { CryptoPool, IN_THREAD_GROUPS } from './crypto-pool.js';
+import { poolSigner } from './crypto-signer.js';
 import { FileKeyLog, keyLogPaths } from './keylog.js';
 import { createLogger, isLogLevel, type LogFormat } from './logging.js';
 import { MetricsExporter } from './metrics-exporter.js';
@@ -189,8 +190,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const { ke: keyExchanger, pool } = createKeyExchanger(workers, rng, logger);
   // the establishment-time histogram is fed from the engine's own log records (metrics-timing.ts)
   const establishTimer = new EstablishTimer(() => clock.nowMs());
+  // RSA signatures (IKEv2 AUTH, IKEv1 SIG) go to the workers too; ECDSA/Ed25519 stay in-thread (crypto-signer.ts)
+  const signer = pool === undefined ? undefined : poolSigner(pool, () => engineRef?.context.config ?? config);
   const engine = createEngine(
-    { rng, clock, wallClock: new SystemWallClock(), scheduler, transport, dataplane, logger: establishTimer.wrap(logger), keyExchanger, v1Factory: createV1Engine, ...(keyLog ? { keyLog } : {}) },
+    { rng, clock, wallClock: new SystemWallClock(), scheduler, transport, dataplane, logger: establishTimer.wrap(logger), keyExchanger, v1Factory: createV1Engine, ...(keyLog ? { keyLog } : {}), ...(signer ? { signer } : {}) },
     config,
   );
   engineRef = engine;

@@ -1,10 +1,11 @@
 /**
  * ISAKMP / IKEv1 / IPsec DOI numeric registries (RFC 2407, RFC 2408,
  * RFC 2409, RFC 3947, RFC 3706; IANA "Internet Key Exchange (IKE)
- * Attributes" and "ISAKMP Identifiers"). Leaf module: imports nothing.
+ * Attributes" and "ISAKMP Identifiers"). Imports only the reverse lookup helper.
  *
  * Members keep the RFC spelling so that grepping for the RFC term finds the code.
  */
+import { reverseOf } from './reverse.js';
 
 /** RFC 2408 §3.1 Exchange Type (§4.4-4.8), RFC 2409 §5.5 Quick Mode, §5.6 New Group Mode */
 export const V1Exchange = {
@@ -246,6 +247,5 @@ export const VendorIdHex = {
 
 /** Name of a registry member by value, or the number as text. */
 export function nameOfV1(registry: Readonly<Record<string, number>>, value: number): string {
-  for (const [k, v] of Object.entries(registry)) if (v === value) return k;
-  return String(value);
+  return reverseOf(registry).get(value) ?? String(value);
 }

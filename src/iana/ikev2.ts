@@ -1,9 +1,10 @@
 /**
  * IKEv2 numeric registries (IANA "Internet Key Exchange Version 2 (IKEv2)
- * Parameters"; RFC 7296 §3 and later RFCs). Leaf module: imports nothing.
+ * Parameters"; RFC 7296 §3 and later RFCs). Imports only the reverse lookup helper.
  *
  * Members keep the IANA spelling so that grepping for the RFC term finds the code.
  */
+import { reverseOf } from './reverse.js';
 
 /** RFC 7296 §3.1 Exchange Type */
 export const ExchangeType = {
@@ -330,8 +331,7 @@ export type NotifyType = (typeof NotifyType)[keyof typeof NotifyType];
 
 /** Reverse lookup for logs and diagnostics: nameOf(NotifyType, 14) === 'NO_PROPOSAL_CHOSEN'. */
 export function nameOf(table: Readonly<Record<string, number>>, value: number): string {
-  for (const [k, v] of Object.entries(table)) if (v === value) return k;
-  return `UNKNOWN_${value}`;
+  return reverseOf(table).get(value) ?? `UNKNOWN_${value}`;
 }
 
 /** RFC 7296 §3.10.1: types below 16384 are errors. */

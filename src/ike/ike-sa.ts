@@ -86,7 +86,8 @@ export class IkeSa {
   readonly isOriginalInitiator: boolean;
   spiI: Uint8Array;
   spiR: Uint8Array;
-  state: IkeSaState = 'created';
+  /** changed only by transition(), which keeps the table's half-open count current */
+  private current: IkeSaState = 'created';
   /** the connection this SA belongs to; for responders, final after IKE_AUTH (§2.15 peer selection) */
   conn: ConnectionConfig | undefined;
   /** responder only: connections that matched the addresses at IKE_SA_INIT */
@@ -192,6 +193,10 @@ export class IkeSa {
     if (this.peerKey !== undefined) this.ctx.peers.add(this.peerKey, this);
   }
 
+  get state(): IkeSaState {
+    return this.current;
+  }
+
   /** The SPI we chose: it indexes the SA table. */
   get localSpi(): Uint8Array {
     return this.isOriginalInitiator ? this.spiI : this.spiR;
@@ -230,7 +235,8 @@ export class IkeSa {
       return;
     }
     if (this.ctx.logs('debug')) this.ctx.log('debug', 'ike.state', { ...this.logFields, from: this.state, to, ...(reason ? { reason } : {}) });
-    this.state = to;
+    this.current = to;
+    this.ctx.table.noteState(this);
   }
 
   /**

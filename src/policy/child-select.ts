@@ -9,7 +9,7 @@
  *   2 = one of ours contains a proposed one (we accept it unnarrowed),
  *   1 = only partial overlaps (we narrow).
  */
-import type { ChildConfig } from '../config/model.js';
+import type { ChildConfig, TsSpec } from '../config/model.js';
 import { KeywayError } from '../util/errors.js';
 import { narrowTs, tsContains, tsEquals, tsSize } from './ts-narrow.js';
 import { formatTs, resolveTs, type TsRange } from './ts-range.js';
@@ -54,6 +54,20 @@ function sideScore(proposed: readonly TsRange[], ours: readonly TsRange[]): numb
   return best;
 }
 
+/**
+ * Configured selectors as ranges. Fixed ones (subnets, ranges) are converted
+ * once per config object; only "dynamic" ones depend on the SA's addresses.
+ */
+const fixedRanges = new WeakMap<readonly TsSpec[], readonly TsRange[]>();
+
+function resolveAll(specs: readonly TsSpec[], dynamicAddress: string): readonly TsRange[] {
+  const cached = fixedRanges.get(specs);
+  if (cached !== undefined) return cached;
+  const out = specs.map((t) => resolveTs(t, dynamicAddress));
+  if (!specs.some((t) => t.dynamic)) fixedRanges.set(specs, out);
+  return out;
+}
+
 function total(rs: readonly TsRange[]): bigint {
   return rs.reduce((acc, r) => acc + tsSize(r), 0n);
 }
@@ -69,38 +83,51 @@ export function selectChildConfig(
   tsr: readonly TsRange[],
   dyn: DynamicAddresses,
 ): ChildSelection {
-  const report: { child: string; localTs: string[]; remoteTs: string[]; why: string }[] = [];
+  // what each candidate made of the proposal; turned into text only if none fits (formatting
+  // every selector of every candidate on each CHILD SA showed in handshake profiles)
+  const tried: { c: ChildCandidate; local: readonly TsRange[]; remote: readonly TsRange[]; why: (l: string[], r: string[]) => string }[] = [];
   let best: { c: ChildCandidate; tsi: TsRange[]; tsr: TsRange[]; score: number; size: bigint } | undefined;
   for (const c of candidates) {
-    const label = `${c.connection}/${c.child.name}`;
-    let local: TsRange[];
-    let remote: TsRange[];
+    let local: readonly TsRange[];
+    let remote: readonly TsRange[];
     try {
-      local = c.child.localTs.map((t) => resolveTs(t, dyn.local));
-      remote = c.child.remoteTs.map((t) => resolveTs(t, dyn.remote));
+      local = resolveAll(c.child.localTs, dyn.local);
+      remote = resolveAll(c.child.remoteTs, dyn.remote);
     } catch (e) {
       if (!(e instanceof KeywayError)) throw e;
-      report.push({ child: label, localTs: [], remoteTs: [], why: `cannot resolve selectors: ${e.message}` });
+      const message = e.message;
+      tried.push({ c, local: [], remote: [], why: () => `cannot resolve selectors: ${message}` });
       continue;
     }
-    const entry = { child: label, localTs: local.map(formatTs), remoteTs: remote.map(formatTs) };
     const nTsi = narrowTs(tsi, remote);
     const nTsr = narrowTs(tsr, local);
     if (nTsi.length === 0 || nTsr.length === 0) {
-      const whys: string[] = [];
-      if (nTsi.length === 0) whys.push(`TSi ${tsi.map(formatTs).join(', ') || '(none)'} does not overlap remote_ts ${entry.remoteTs.join(', ') || '(none)'}`);
-      if (nTsr.length === 0) whys.push(`TSr ${tsr.map(formatTs).join(', ') || '(none)'} does not overlap local_ts ${entry.localTs.join(', ') || '(none)'}`);
-      report.push({ ...entry, why: whys.join('; ') });
+      tried.push({
+        c,
+        local,
+        remote,
+        why: (localText, remoteText) => {
+          const whys: string[] = [];
+          if (nTsi.length === 0) whys.push(`TSi ${tsi.map(formatTs).join(', ') || '(none)'} does not overlap remote_ts ${remoteText.join(', ') || '(none)'}`);
+          if (nTsr.length === 0) whys.push(`TSr ${tsr.map(formatTs).join(', ') || '(none)'} does not overlap local_ts ${localText.join(', ') || '(none)'}`);
+          return whys.join('; ');
+        },
+      });
       continue;
     }
     const score = sideScore(tsi, remote) + sideScore(tsr, local);
     const size = total(nTsi) + total(nTsr);
-    report.push({ ...entry, why: `acceptable (score ${score})` });
+    tried.push({ c, local, remote, why: () => `acceptable (score ${score})` });
     if (best === undefined || score > best.score || (score === best.score && size > best.size)) {
       best = { c, tsi: nTsi, tsr: nTsr, score, size };
     }
   }
   if (best !== undefined) return { ok: true, candidate: best.c, tsi: best.tsi, tsr: best.tsr };
+  const report = tried.map((t) => {
+    const localTs = t.local.map(formatTs);
+    const remoteTs = t.remote.map(formatTs);
+    return { child: `${t.c.connection}/${t.c.child.name}`, localTs, remoteTs, why: t.why(localTs, remoteTs) };
+  });
   return {
     ok: false,
     diagnostic: {

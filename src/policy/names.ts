@@ -29,6 +29,32 @@ function known(table: Readonly<Record<string, number>>, id: number): string | un
  * transformName(KE, CURVE25519) === "CURVE_25519".
  */
 export function transformName(type: number, id: number, keyBits?: number): string {
+  // Every offered transform is named on each IKE_SA_INIT / CREATE_CHILD_SA (for
+  // diagnostics), so names are memoised. Ids come off the wire: only in-range
+  // values are cached and the memo is bounded.
+  const k = memoKey(type, id, keyBits);
+  if (k === undefined) return computeName(type, id, keyBits);
+  let n = memo.get(k);
+  if (n === undefined) {
+    n = computeName(type, id, keyBits);
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(k, n);
+  }
+  return n;
+}
+
+const memo = new Map<number, string>();
+const MEMO_MAX = 1024;
+
+/** type (8 bits) | id (16 bits) | keyBits + 1 (17 bits, 0 = none): < 2^41, an exact number. */
+function memoKey(type: number, id: number, keyBits: number | undefined): number | undefined {
+  const kb = keyBits === undefined ? 0 : keyBits + 1;
+  const ok = (v: number, max: number): boolean => Number.isInteger(v) && v >= 0 && v <= max;
+  if (!ok(type, 0xff) || !ok(id, 0xffff) || !ok(kb, 0x10000)) return undefined;
+  return (type * 0x10000 + id) * 0x20000 + kb;
+}
+
+function computeName(type: number, id: number, keyBits: number | undefined): string {
   switch (type) {
     case TransformType.ENCR: {
       const n = known(EncrId, id);

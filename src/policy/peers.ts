@@ -10,6 +10,7 @@ import { AuthMethod } from '../iana/ikev2.js';
 import type { AuthMethodName, ConnectionConfig } from '../config/model.js';
 import { matchAddressList, AddrMatch } from './addr-match.js';
 import { IdMatch, idToString, matchIdentity, type IdLike } from './ids.js';
+import { parseIp } from './ip.js';
 
 export { findPsk } from './psk.js';
 export { idToString, matchIdentity, IdMatch, type IdLike } from './ids.js';
@@ -26,10 +27,13 @@ export function candidateConnectionsForInit(
   version: 1 | 2 = 2,
 ): ConnectionConfig[] {
   const scored: { c: ConnectionConfig; score: number; i: number }[] = [];
+  // the packet's two addresses are parsed once; the configured lists are parsed once per config
+  const localIp = parseIp(local);
+  const remoteIp = parseIp(remote);
   conns.forEach((c, i) => {
     if (c.version !== 0 && c.version !== version) return;
-    const l = matchAddressList(c.localAddrs, local);
-    const r = matchAddressList(c.remoteAddrs, remote);
+    const l = matchAddressList(c.localAddrs, local, localIp);
+    const r = matchAddressList(c.remoteAddrs, remote, remoteIp);
     if (l === AddrMatch.NONE || r === AddrMatch.NONE) return;
     scored.push({ c, score: l + r, i });
   });
@@ -85,7 +89,9 @@ export function selectPeerConfig(
 ): PeerSelection {
   const considered: { connection: string; rejected: string }[] = [];
   let best: { c: ConnectionConfig; score: number } | undefined;
-  const idiText = idToString(idi.type, idi.data);
+  // the text forms are for diagnostics: built only when something is rejected
+  let idiCache: string | undefined;
+  const idiText = (): string => (idiCache ??= idToString(idi.type, idi.data));
   for (const c of candidates) {
     const remote = c.remote[0];
     const local = c.local[0];
@@ -95,7 +101,7 @@ export function selectPeerConfig(
     }
     const rm = matchIdentity(remote.id, idi);
     if (rm === IdMatch.NONE) {
-      considered.push({ connection: c.name, rejected: `remote id ${remote.id?.text ?? '%any'} does not match IDi ${idiText}` });
+      considered.push({ connection: c.name, rejected: `remote id ${remote.id?.text ?? '%any'} does not match IDi ${idiText()}` });
       continue;
     }
     const lm = idr === undefined ? IdMatch.ANY : matchIdentity(local.id, idr);
@@ -114,12 +120,12 @@ export function selectPeerConfig(
   if (best !== undefined) return { ok: true, connection: best.c };
   const reason =
     candidates.length === 0
-      ? `no connection matches the IKE SA's addresses (IDi ${idiText})`
-      : `no connection accepts IDi ${idiText}${idr === undefined ? '' : ` / IDr ${idToString(idr.type, idr.data)}`} with ${authMethod} authentication (${candidates.length} considered)`;
+      ? `no connection matches the IKE SA's addresses (IDi ${idiText()})`
+      : `no connection accepts IDi ${idiText()}${idr === undefined ? '' : ` / IDr ${idToString(idr.type, idr.data)}`} with ${authMethod} authentication (${candidates.length} considered)`;
   return {
     ok: false,
     diagnostic: {
-      receivedId: idiText,
+      receivedId: idiText(),
       ...(idr === undefined ? {} : { receivedIdr: idToString(idr.type, idr.data) }),
       considered,
       reason,

@@ -67,7 +67,23 @@ export function normalizeOffer(p: Proposal, protocol: ProtocolName): NormOffer {
   return { proposal: p, byType, unknownTypes };
 }
 
+/**
+ * Configured proposals are normalised once per spec object and protocol (a
+ * reloaded config brings new objects); selection asks on every exchange.
+ */
+const specCache = { ike: new WeakMap<ProposalSpec, NormSpec>(), esp: new WeakMap<ProposalSpec, NormSpec>() };
+
 export function normalizeSpec(spec: ProposalSpec, protocol: ProtocolName): NormSpec {
+  const cache = specCache[protocol];
+  let n = cache.get(spec);
+  if (n === undefined) {
+    n = buildSpec(spec, protocol);
+    cache.set(spec, n);
+  }
+  return n;
+}
+
+function buildSpec(spec: ProposalSpec, protocol: ProtocolName): NormSpec {
   const ids = (xs: readonly number[]): SpecKey[] => xs.map((id) => ({ id, keyBits: undefined }));
   const ke = ids(spec.ke);
   const esn = ids(spec.esn);

@@ -328,51 +328,42 @@ async function installChild(
   const local = sa.local.address;
   const remote = sa.remote.address;
   const encap = child.encap ? { srcPort: sa.local.port, dstPort: sa.remote.port } : undefined;
-  const common = {
-    protocol: 'esp' as const,
-    mode: child.mode,
-    esn: sel.esn ?? false,
-    replayWindow: cfg.replayWindow,
-    localTs: localTs.map(selector),
-    remoteTs: remoteTs.map(selector),
-    lifetime: {
-      // soft limits jittered like strongSwan's rand_bytes / rand_packets, so both peers do not rekey at once
-      ...(cfg.rekeyBytes > 0 ? { softBytes: Math.max(1, Math.round(cfg.rekeyBytes - jitterSeconds(sa, cfg.randBytes))) } : {}),
-      ...(cfg.lifeBytes > 0 ? { hardBytes: cfg.lifeBytes } : {}),
-      ...(cfg.rekeyPackets > 0 ? { softPackets: Math.max(1, Math.round(cfg.rekeyPackets - jitterSeconds(sa, cfg.randPackets))) } : {}),
-      ...(cfg.lifePackets > 0 ? { hardPackets: cfg.lifePackets } : {}),
-      ...(cfg.lifeTime > 0 ? { hardSeconds: cfg.lifeTime } : {}),
-    },
-    reqid: child.reqid,
+  // each selector is formatted once and shared by the SAs and all policies (read-only for the dataplane)
+  const localSel = localTs.map(selector);
+  const remoteSel = remoteTs.map(selector);
+  const lifetime = {
+    // soft limits jittered like strongSwan's rand_bytes / rand_packets, so both peers do not rekey at once
+    ...(cfg.rekeyBytes > 0 ? { softBytes: Math.max(1, Math.round(cfg.rekeyBytes - jitterSeconds(sa, cfg.randBytes))) } : {}),
+    ...(cfg.lifeBytes > 0 ? { hardBytes: cfg.lifeBytes } : {}),
+    ...(cfg.rekeyPackets > 0 ? { softPackets: Math.max(1, Math.round(cfg.rekeyPackets - jitterSeconds(sa, cfg.randPackets))) } : {}),
+    ...(cfg.lifePackets > 0 ? { hardPackets: cfg.lifePackets } : {}),
+    ...(cfg.lifeTime > 0 ? { hardSeconds: cfg.lifeTime } : {}),
+  };
+  // one literal per SA (no spread of a shared object: that was the largest self-time entry of
+  // the protocol code in the responder's profile); `encap` is set only when ESP-in-UDP is used
+  const saSpec = (direction: 'in' | 'out', spi: number, src: string, dst: string, k: { e: Uint8Array; a: Uint8Array }, udp: SaSpec['encap']): SaSpec => {
+    const spec: SaSpec = {
+      protocol: 'esp', spi, direction, src, dst, mode: child.mode, esn: sel.esn ?? false, replayWindow: cfg.replayWindow,
+      localTs: localSel, remoteTs: remoteSel, lifetime, reqid: child.reqid,
+      keys: { encrId: sel.encrId, encrKeyBits: encr.keyBits, encrKey: k.e, integId: sel.integId ?? 0, integKey: k.a },
+    };
+    return udp === undefined ? spec : { ...spec, encap: udp };
   };
   const sas: SaSpec[] = [
-    {
-      ...common,
-      spi: child.spiIn,
-      direction: 'in',
-      src: remote,
-      dst: local,
-      ...(encap ? { encap: { srcPort: encap.dstPort, dstPort: encap.srcPort } } : {}),
-      keys: { encrId: sel.encrId, encrKeyBits: encr.keyBits, encrKey: inKeys.e, integId: sel.integId ?? 0, integKey: inKeys.a },
-    },
-    {
-      ...common,
-      spi: child.spiOut,
-      direction: 'out',
-      src: local,
-      dst: remote,
-      ...(encap ? { encap } : {}),
-      keys: { encrId: sel.encrId, encrKeyBits: encr.keyBits, encrKey: outKeys.e, integId: sel.integId ?? 0, integKey: outKeys.a },
-    },
+    saSpec('in', child.spiIn, remote, local, inKeys, encap === undefined ? undefined : { srcPort: encap.dstPort, dstPort: encap.srcPort }),
+    saSpec('out', child.spiOut, local, remote, outKeys, encap),
   ];
   const policies: PolicySpec[] = [];
-  for (const l of localTs) {
-    for (const r of remoteTs) {
+  // plain literals rather than spreads of a shared base: this ran on every CHILD SA and was the
+  // largest self-time entry of the protocol code in the responder's profile
+  const policy = (direction: PolicySpec['direction'], l: Selector, r: Selector, tunnelSrc: string, tunnelDst: string): PolicySpec => ({
+    direction, local: l, remote: r, mode: child.mode, tunnelSrc, tunnelDst, reqid: child.reqid, protocol: 'esp', priority: 0,
+  });
+  for (const l of localSel) {
+    for (const r of remoteSel) {
       if (l.family !== r.family) continue;
-      const base = { local: selector(l), remote: selector(r), mode: child.mode, reqid: child.reqid, protocol: 'esp' as const, priority: 0 };
-      policies.push({ ...base, direction: 'out', tunnelSrc: local, tunnelDst: remote });
-      policies.push({ ...base, direction: 'in', tunnelSrc: remote, tunnelDst: local });
-      if (child.mode === 'tunnel') policies.push({ ...base, direction: 'fwd', tunnelSrc: remote, tunnelDst: local });
+      policies.push(policy('out', l, r, local, remote), policy('in', l, r, remote, local));
+      if (child.mode === 'tunnel') policies.push(policy('fwd', l, r, remote, local));
     }
   }
   for (const s of sas) {

@@ -19,15 +19,34 @@ export function forceEncap(ctx: EngineContext, conn: ConnectionConfig): boolean 
   return conn.encap || ctx.dataplane.requiresUdpEncap === true;
 }
 
+/**
+ * Address text -> bytes, remembered: every IKE_SA_INIT hashes both addresses
+ * twice (request check, response), and parsing goes through bigints. Bounded,
+ * since remote addresses come from the network. The cached arrays are only
+ * read (hashed); addressBytes hands out copies.
+ */
+const addrCache = new Map<string, Uint8Array>();
+const ADDR_CACHE_MAX = 1024;
+
+function cachedAddressBytes(address: string): Uint8Array {
+  let b = addrCache.get(address);
+  if (b === undefined) {
+    const ip = parseIp(address);
+    if (ip === undefined) throw new KeywayError('IKE_BAD_ADDRESS', `not an IP address: ${address}`);
+    b = ipToBytes(ip.family, ip.value);
+    if (addrCache.size >= ADDR_CACHE_MAX) addrCache.clear();
+    addrCache.set(address, b);
+  }
+  return b;
+}
+
 export function addressBytes(address: string): Uint8Array {
-  const ip = parseIp(address);
-  if (ip === undefined) throw new KeywayError('IKE_BAD_ADDRESS', `not an IP address: ${address}`);
-  return ipToBytes(ip.family, ip.value);
+  return cachedAddressBytes(address).slice();
 }
 
 export function natdHash(spiI: Uint8Array, spiR: Uint8Array, ep: Endpoint): Uint8Array {
   const port = new Uint8Array([(ep.port >> 8) & 0xff, ep.port & 0xff]);
   return new Uint8Array(
-    createHash('sha1').update(spiI).update(spiR).update(addressBytes(ep.address)).update(port).digest(),
+    createHash('sha1').update(spiI).update(spiR).update(cachedAddressBytes(ep.address)).update(port).digest(),
   );
 }

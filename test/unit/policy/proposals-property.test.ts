@@ -56,7 +56,10 @@ const arbProposal: fc.Arbitrary<Proposal> = fc.record({
 test('selection on random offers never throws and round-trips through validateResponseProposal', () => {
   let accepted = 0;
   fc.assert(
-    fc.property(fc.array(arbProposal, { minLength: 1, maxLength: 4 }), fc.constantFrom<'ike' | 'esp'>('ike', 'esp'), fc.boolean(), (offered, protocol, prefer) => {
+    fc.property(
+      // RFC 7296 §3.3.1: proposals are numbered 1, 2, 3 ... (with duplicate numbers "the proposal the responder chose" is ambiguous)
+      fc.array(arbProposal, { minLength: 1, maxLength: 4 }).map((ps) => ps.map((p, i) => ({ ...p, number: i + 1 }))),
+      fc.constantFrom<'ike' | 'esp'>('ike', 'esp'), fc.boolean(), (offered, protocol, prefer) => {
       const r = selectProposal(offered, CONFIG, protocol, { preferConfigured: prefer });
       if (r.ok) accepted++;
       if (!r.ok) {
