@@ -228,6 +228,12 @@ test('CREATE_CHILD_SA with PFS adds a second CHILD SA; deleting it leaves the fi
   assert.equal(pair.west.dataplane.sas.size, 2);
   await teardown(pair, pair.east);
   assertNoLeaks(pair);
+  // delete counters (keyway_deletes_total in docs/metrics.md): one CHILD and one IKE delete, each seen by both sides
+  const ec = pair.east.engine.counters().counters;
+  const wc = pair.west.engine.counters().counters;
+  assert.deepEqual([ec['child.delete.sent'], wc['child.delete.received'], ec['ike.delete.sent'], wc['ike.delete.received']], [1, 1, 1, 1]);
+  assert.equal(wc['child.delete.sent'] ?? 0, 0);
+  assert.equal(wc['ike.delete.sent'] ?? 0, 0);
 });
 
 test('delete of the IKE SA from the responder removes everything on both sides', async () => {

@@ -26,6 +26,7 @@ export class DeleteIkeInitiator implements RequestExchange {
 
   build(): Promise<Payload[]> {
     this.sa.transition('deleting', this.reason);
+    this.sa.ctx.counters.inc('ike.delete.sent');
     const d: DeletePayload = { type: PayloadType.DELETE, critical: false, protocolId: ProtocolId.IKE, spiSize: 0, spis: [] };
     return Promise.resolve([d]);
   }
@@ -56,6 +57,7 @@ export class DeleteChildInitiator implements RequestExchange {
 
   build(): Promise<Payload[]> {
     this.child.state = 'deleting';
+    this.child.ikeSa.ctx.counters.inc('child.delete.sent');
     const d: DeletePayload = {
       type: PayloadType.DELETE,
       critical: false,
@@ -113,6 +115,7 @@ export function handleInformationalRequest(sa: IkeSa, payloads: readonly Payload
     }
     if (p.type !== PayloadType.DELETE) continue;
     if (p.protocolId === ProtocolId.IKE) {
+      if (!deleteIke) ctx.counters.inc('ike.delete.received');
       deleteIke = true;
       continue;
     }
@@ -125,6 +128,7 @@ export function handleInformationalRequest(sa: IkeSa, payloads: readonly Payload
         ctx.counters.inc('child.delete.unknown_spi');
         continue;
       }
+      ctx.counters.inc('child.delete.received');
       ourSpis.push(spiToBytes(child.spiIn));
       // A delete that is not the end of a rekey closes the tunnel: close_action applies.
       const closedForGood = child.isLive && sa.conn !== undefined;
