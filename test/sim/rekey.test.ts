@@ -71,6 +71,10 @@ test('IKE SA rekey by time: new IKE SPIs, CHILD SAs move over, old IKE SA delete
   assert.equal(after.children[0]?.spiIn, before.children[0]?.spiIn, 'the CHILD SA itself is unchanged');
   assert.equal(pair.west.engine.counters().counters['ike.rekeyed'], 1);
   assert.equal(pair.east.engine.counters().counters['ike.rekeyed'], 1);
+  // west's timer fired: it initiated, east responded (keyway_ike_rekeys_total{role})
+  assert.equal(pair.west.engine.counters().counters['ike.rekeyed.initiator'], 1);
+  assert.equal(pair.east.engine.counters().counters['ike.rekeyed.responder'], 1);
+  assert.equal(pair.west.engine.counters().counters['ike.rekeyed.responder'] ?? 0, 0);
   await teardown(pair);
 });
 

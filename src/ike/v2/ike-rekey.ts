@@ -61,6 +61,8 @@ function createSuccessor(old: IkeSa, weInitiated: boolean, spiI: Uint8Array, spi
   next.establishedAtWall = ctx.wallClock.nowEpochMs();
   ctx.table.add(next);
   ctx.counters.inc('ike.rekeyed');
+  // by role, for metrics (keyway_ike_rekeys_total{role}): who sent the CREATE_CHILD_SA that won
+  ctx.counters.inc(weInitiated ? 'ike.rekeyed.initiator' : 'ike.rekeyed.responder');
   ctx.log('info', 'ike.rekeyed', { ...next.logFields, from: old.uniqueId, generation: next.generation, alg: next.algorithms });
   return next;
 }
