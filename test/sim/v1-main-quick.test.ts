@@ -57,3 +57,27 @@ test('IKEv1 PSK: Main Mode + Quick Mode, mirror-image SAs on both sides', async 
   assert.notDeepEqual(eOut?.keys.encrKey, wOut.keys.encrKey);
   assert.equal(pair.west.engine.counters().ikeSas, 1);
 });
+
+test('IKEv1 half_open_limit: a responder SA counts until it is established; a second MM1 meanwhile is dropped', async () => {
+  const pair = new V1Pair({ seed: 'v1-halfopen', eastDaemon: 'half_open_limit = 1' });
+  // east's answers are lost at first: its SA stays half-open
+  pair.net.filter = (d) => (d.local.address === pair.east.address ? 'drop' : 'deliver');
+  const first = pair.west.engine.initiate('net');
+  await pair.run();
+  assert.equal(pair.east.engine.counters().halfOpen, 1);
+  const mm1 = pair.net.log.find((x) => x.d.local.address === pair.west.address)?.d;
+  assert.ok(mm1 !== undefined);
+  // the same MM1 from another initiator cookie (RFC 2408 §2.5.3): a new SA, over the limit
+  const other = mm1.bytes.slice();
+  other[0] = (other[0] ?? 0) ^ 0xff;
+  pair.east.engine.receive({ local: mm1.remote, remote: mm1.local, bytes: other });
+  await pair.run();
+  assert.equal(pair.east.engine.counters().counters['v1.rx.drop.halfopen_limit'], 1);
+  assert.equal(pair.east.engine.counters().halfOpen, 1);
+  // the network heals: the first negotiation completes on a retransmission and leaves the count
+  pair.net.filter = () => 'deliver';
+  await pair.advance(30_000);
+  assert.equal((await first).ok, true);
+  assert.equal(pair.east.engine.counters().halfOpen, 0);
+  assert.equal((await pair.east.engine.listSas()).filter((s) => s.state === 'established').length, 1);
+});

@@ -105,10 +105,10 @@ export const createV1Engine: V1EngineFactory = (ctx: EngineContext): V1Engine =>
     return i;
   }
 
+  /** Responder SAs not yet established (half_open_limit), kept as a set: no walk of every SA per MM1/AM1. */
+  const halfOpenSas = new Set<V1Sa>();
   function halfOpen(): number {
-    let n = 0;
-    for (const sa of table.values()) if (!sa.initiator && sa.state !== 'established' && sa.state !== 'deleting') n++;
-    return n;
+    return halfOpenSas.size;
   }
 
   function newResponder(d: Datagram, m: IsakmpMessage): void {
@@ -136,6 +136,9 @@ export const createV1Engine: V1EngineFactory = (ctx: EngineContext): V1Engine =>
     sa.spiR = spiR;
     sa.candidates = candidates;
     register(sa);
+    halfOpenSas.add(sa);
+    sa.onClose(() => halfOpenSas.delete(sa));
+    sa.onEstablished(() => halfOpenSas.delete(sa));
     void sa.run(aggressive ? 'AM1' : 'MM1', () => {
       sa.received(0, d.bytes);
       const timeout = ctx.config.daemon.halfOpenTimeout * 1000;
