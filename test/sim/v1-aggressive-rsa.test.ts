@@ -8,37 +8,24 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { V1Exchange, V1Notify, V1Payload } from '../../src/iana/ikev1.js';
 import { findV1 } from '../../src/wire/ikev1/chain.js';
 import { decodeIsakmp } from '../../src/wire/ikev1/message.js';
 import type { Datagram, Signer } from '../../src/ike/ports.js';
 import { CryptoError } from '../../src/util/errors.js';
+import { rsaAuth, rsaKeyDir, type RsaKeyFiles } from './rsa-keys.js';
 import { V1Pair, type V1PairOptions } from './v1-harness.js';
 import type { Peer } from './harness.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'kw-v1-am-rsa-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-function keyPair(name: string): { key: string; pub: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const k = { key: join(dir, `${name}.key.pem`), pub: join(dir, `${name}.pub.pem`) };
-  writeFileSync(k.key, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-  writeFileSync(k.pub, publicKey.export({ type: 'spki', format: 'pem' }));
-  return k;
-}
+const keys = rsaKeyDir('kw-v1-am-rsa-');
+after(() => keys.remove());
+const keyPair = (name: string): RsaKeyFiles => keys.keyPair(name);
 
 const west = keyPair('west');
 const east = keyPair('east');
 const other = keyPair('other');
 
-const rsa = (mine: { key: string }, peer: { pub: string }): { local: string; remote: string } => ({
-  local: `auth = pubkey\n      private_key = ${mine.key}`,
-  remote: `auth = pubkey\n      pubkeys = ${peer.pub}`,
-});
+const rsa = rsaAuth;
 const AGGR = 'aggressive = yes';
 const both = (o: V1PairOptions = {}): V1PairOptions => ({ westConn: AGGR, eastConn: AGGR, westAuth: rsa(west, east), eastAuth: rsa(east, west), ...o });
 

@@ -8,34 +8,22 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { constants, generateKeyPairSync, publicDecrypt, createPublicKey } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, publicDecrypt, createPublicKey } from 'node:crypto';
 import { join } from 'node:path';
 import { rsaSignV1, rsaVerifyV1 } from '../../src/crypto/sig-v1.js';
 import { loadConfigText } from '../../src/config/load.js';
+import { rsaAuth, rsaKeyDir, type RsaKeyFiles } from './rsa-keys.js';
 import { V1Pair } from './v1-harness.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'kw-v1-rsa-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-function keyPair(name: string): { key: string; pub: string; spki: Uint8Array; pkcs8: Uint8Array } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const key = join(dir, `${name}.key.pem`);
-  const pub = join(dir, `${name}.pub.pem`);
-  writeFileSync(key, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-  writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
-  return { key, pub, spki: new Uint8Array(publicKey.export({ type: 'spki', format: 'der' })), pkcs8: new Uint8Array(privateKey.export({ type: 'pkcs8', format: 'der' })) };
-}
+const keys = rsaKeyDir('kw-v1-rsa-');
+after(() => keys.remove());
+const keyPair = (name: string): RsaKeyFiles => keys.keyPair(name);
 
 const west = keyPair('west');
 const east = keyPair('east');
 const other = keyPair('other');
 
-const rsa = (mine: { key: string }, peer: { pub: string }): { local: string; remote: string } => ({
-  local: `auth = pubkey\n      private_key = ${mine.key}`,
-  remote: `auth = pubkey\n      pubkeys = ${peer.pub}`,
-});
+const rsa = rsaAuth;
 
 test('SIG encoding: PKCS#1 v1.5 type 1 block around the bare hash (no DigestInfo), verifiable, tamper-evident', () => {
   const hash = new Uint8Array(32).map((_, i) => i + 1);
@@ -130,13 +118,13 @@ test('config: pubkeys / private_key load PEM files; bad paths, bad keys and a pr
   }
 }
 `;
-  const ok = loadConfigText(conf(`private_key = ${west.key}`, `pubkeys = ${east.pub}, ${other.pub}`), join(dir, 'k.conf'));
+  const ok = loadConfigText(conf(`private_key = ${west.key}`, `pubkeys = ${east.pub}, ${other.pub}`), join(keys.dir, 'k.conf'));
   assert.deepEqual(ok.errors.map((e) => e.message), []);
   const c = ok.config?.connections[0];
   assert.deepEqual(c?.local[0]?.privateKey?.der, west.pkcs8);
   assert.deepEqual(c?.remote[0]?.pubkeys?.map((k) => k.der), [east.spki, other.spki]);
   // relative paths are taken from the config file's folder
-  const rel = loadConfigText(conf('private_key = west.key.pem', 'pubkeys = east.pub.pem'), join(dir, 'k.conf'));
+  const rel = loadConfigText(conf('private_key = west.key.pem', 'pubkeys = east.pub.pem'), join(keys.dir, 'k.conf'));
   assert.deepEqual(rel.errors.map((e) => e.message), []);
   const missing = loadConfigText(conf('private_key = /nonexistent/key.pem', ''), 'k.conf');
   assert.match(missing.errors[0]?.message ?? '', /cannot load the private key '\/nonexistent\/key\.pem'.*ENOENT/);
