@@ -24,17 +24,17 @@
  * as drawn in §5.4, is accepted too.
  */
 import { Doi, P1Auth, V1Exchange, V1Notify, V1Payload } from '../../iana/ikev1.js';
-import { idToString, IdMatch, matchIdentity } from '../../policy/ids.js';
+import { idToString } from '../../policy/ids.js';
 import { findPsk } from '../../policy/psk.js';
 import { parseP1Transform, phase1Choices } from '../../policy/v1-proposals.js';
 import { findV1, findV1Entry } from '../../wire/ikev1/chain.js';
 import { encodeV1PayloadBody } from '../../wire/ikev1/payloads.js';
 import type { ConnectionConfig } from '../../config/model.js';
 import type { IdPayload, IsakmpPayload, PayloadEntry, SaPayload } from '../../wire/ikev1/types.js';
-import { idPayload, localIdentity } from './identity.js';
+import { localIdentity } from './identity.js';
 import { selectByIdentity } from './peer-select.js';
 import { hasPeerAuth, ourAuthPayload, verifyPeerAuth } from './phase1-auth.js';
-import { applyNat, deriveOrFail, establish, floatPorts, keAndNonce, lifetimeOf, natdPayloads, onPhase1Timeout, readVids, usesSignatures, vendorIds } from './phase1-common.js';
+import { applyNat, deriveOrFail, establish, floatPorts, keAndNonce, lifetimeOf, natdPayloads, onPhase1Timeout, ourIdPayload, peerIdentityMatches, readVids, usesSignatures, vendorIds } from './phase1-common.js';
 import { answerSa, offerSa, takeAnswer } from './phase1-sa.js';
 import { notifyForFailure, refuseAfterFailure } from './phase1-refusal.js';
 import { lastV1Failure, phase1Refused, sendPhase1Notify, v1Fail } from './report.js';
@@ -50,9 +50,7 @@ const METHOD_OF: Readonly<Record<number, string>> = { [P1Auth.PRE_SHARED_KEY]: '
 function ourId(sa: V1Sa): IdPayload {
   const conn = sa.conn;
   if (conn === undefined) throw new Error('Aggressive Mode without connection');
-  const id = idPayload(localIdentity(conn, sa.local.address));
-  sa.localIdText = idToString(id.idType, id.data);
-  return id;
+  return ourIdPayload(sa, conn);
 }
 
 /**
@@ -222,12 +220,7 @@ function aggressive2(sa: V1Sa, entries: readonly PayloadEntry[]): void {
   sa.material.nr = nr.data.slice();
   if (!deriveOrFail(sa)) return;
   if (!verifyPeerAuth(sa, 'R', idEntry.payload, idEntry.entry.body, entries)) return;
-  const spec = sa.conn?.remote[0]?.id;
-  if (matchIdentity(spec, { type: idEntry.payload.idType, data: idEntry.payload.data }) === IdMatch.NONE) {
-    v1Fail(sa, 'auth', NAME, `peer identity ${sa.remoteIdText} is not ${spec?.text ?? '%any'}`, { id: sa.remoteIdText, refused: 'identity' });
-    sa.destroy('identity mismatch');
-    return;
-  }
+  if (!peerIdentityMatches(sa, { type: idEntry.payload.idType, data: idEntry.payload.data })) return;
   applyNat(sa, entries);
   const before = { local: sa.local, remote: sa.remote };
   floatPorts(sa);

@@ -11,17 +11,14 @@
  * child's dpd_action applies (clear | trap | restart), as for IKEv2.
  */
 import { Doi, V1Notify, V1Payload, V1Protocol } from '../../iana/ikev1.js';
-import { concatBytes } from '../../util/bytes.js';
+import { u32 } from '../../crypto/keymat-v1.js';
+import { ByteReader, concatBytes } from '../../util/bytes.js';
 import type { ChildConfig } from '../../config/model.js';
 import { sendInformational, v1Fail } from './report.js';
 import type { V1Sa } from './v1-sa.js';
 
 /** strongSwan's dpd_timeout default for IKEv1 (swanctl.conf(5)) */
 const DEFAULT_DPD_TIMEOUT_S = 150;
-
-function u32(n: number): Uint8Array {
-  return new Uint8Array([(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
-}
 
 /** Starts (or re-arms) the DPD timer of an established ISAKMP SA; no-op without dpd_delay or peer support. */
 export function armDpdV1(sa: V1Sa, atMs?: number): void {
@@ -63,7 +60,7 @@ function dpdTick(sa: V1Sa): void {
 
 /** R-U-THERE-ACK: accepted only with the sequence number of our last R-U-THERE (RFC 3706 §5.5). */
 export function dpdAck(sa: V1Sa, data: Uint8Array): void {
-  const seq = data.length === 4 ? (((data[0] ?? 0) << 24) | ((data[1] ?? 0) << 16) | ((data[2] ?? 0) << 8) | (data[3] ?? 0)) >>> 0 : -1;
+  const seq = data.length === 4 ? new ByteReader(data).u32('R-U-THERE-ACK sequence') : -1;
   if (seq !== sa.dpdProbe.seq) {
     sa.ctx.counters.inc('v1.dpd.ack.stale');
     return;

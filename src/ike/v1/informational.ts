@@ -13,6 +13,7 @@ import type { PayloadEntry } from '../../wire/ikev1/types.js';
 import { spiBytes, spiNumber } from './child-install.js';
 import { dpdAck } from './dpd.js';
 import { phase1Informational } from './phase1-notify.js';
+import { afterHash } from './quick-common.js';
 import { quickRefused } from './quick-mode.js';
 import { sendInformational, v1Fail } from './report.js';
 import type { V1Child } from './v1-child.js';
@@ -20,12 +21,10 @@ import type { V1Sa } from './v1-sa.js';
 
 /** HASH(1) = prf(SKEYID_a, M-ID | N/D) over the payloads after the HASH payload, compared in constant time. */
 function hash1Verifies(sa: V1Sa, mid: number, entries: readonly PayloadEntry[], plain: Uint8Array): boolean {
-  const first = entries[0];
-  const last = entries[entries.length - 1];
+  const split = afterHash(entries, plain);
   const h = sa.hash;
   const keys = sa.keys;
-  return first !== undefined && last !== undefined && first.payload.type === V1Payload.HASH && !('unknown' in first.payload) && h !== undefined && keys !== undefined &&
-    hashEqual(quickHash1(h, keys.skeyidA, mid, plain.subarray(first.end, last.end)), first.payload.data);
+  return split !== undefined && h !== undefined && keys !== undefined && hashEqual(quickHash1(h, keys.skeyidA, mid, split.rest), split.hash);
 }
 
 /** A received Informational message; `plain` is the decrypted chain (undefined if it came in clear). */

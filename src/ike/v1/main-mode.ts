@@ -14,14 +14,13 @@
  * instead of HASH_I/HASH_R (phase1-auth.ts) and SKEYID = prf(Ni_b | Nr_b, g^xy).
  */
 import { Doi, V1Exchange, V1Payload } from '../../iana/ikev1.js';
-import { idToString, IdMatch, matchIdentity } from '../../policy/ids.js';
+import { idToString } from '../../policy/ids.js';
 import { phase1Choices, selectPhase1 } from '../../policy/v1-proposals.js';
 import { encodeV1Chain, findV1, findV1Entry } from '../../wire/ikev1/chain.js';
 import type { IdPayload, PayloadEntry } from '../../wire/ikev1/types.js';
 import { encodeV1PayloadBody } from '../../wire/ikev1/payloads.js';
-import { idPayload, localIdentity } from './identity.js';
 import { mainModeUsable, selectByIdentity } from './peer-select.js';
-import { applyNat, deriveOrFail, establish, floatPorts, keAndNonce, lifetimeOf, natdPayloads, onPhase1Timeout, readVids, usesSignatures, vendorIds } from './phase1-common.js';
+import { applyNat, deriveOrFail, establish, floatPorts, keAndNonce, lifetimeOf, natdPayloads, onPhase1Timeout, ourIdPayload, peerIdentityMatches, readVids, usesSignatures, vendorIds } from './phase1-common.js';
 import { hasPeerAuth, ourAuthPayload, verifyPeerAuth } from './phase1-auth.js';
 import { answerSa, offerSa, takeAnswer } from './phase1-sa.js';
 import { v1Fail } from './report.js';
@@ -88,8 +87,7 @@ export async function handleMainMode(sa: V1Sa, entries: readonly PayloadEntry[])
       if (!deriveOrFail(sa)) return;
       applyNat(sa, entries);
       floatPorts(sa);
-      const id = idPayload(localIdentity(conn, sa.local.address));
-      sa.localIdText = idToString(id.idType, id.data);
+      const id = ourIdPayload(sa, conn);
       const auth = await ourAuthPayload(sa, 'I', encodeV1PayloadBody(id));
       if (auth === undefined) return;
       sa.transition('mm-auth-sent');
@@ -142,8 +140,7 @@ async function mm5Responder(sa: V1Sa, entries: readonly PayloadEntry[]): Promise
   sa.replied(0);
   if (!verifyPeer(sa, 'I', idEntry, entries)) return;
   // the connection may have changed with the peer's identity
-  const id = idPayload(localIdentity(sa.conn ?? conn, sa.local.address));
-  sa.localIdText = idToString(id.idType, id.data);
+  const id = ourIdPayload(sa, sa.conn ?? conn);
   const auth = await ourAuthPayload(sa, 'R', encodeV1PayloadBody(id));
   if (auth === undefined) return;
   const chain = encodeV1Chain([id, auth]);
@@ -171,11 +168,5 @@ function verifyPeer(sa: V1Sa, who: 'I' | 'R', idEntry: { entry: PayloadEntry; pa
     sa.destroy('no connection for the peer identity');
     return false;
   }
-  const spec = sa.conn?.remote[0]?.id;
-  if (matchIdentity(spec, peer) === IdMatch.NONE) {
-    v1Fail(sa, 'auth', 'Main Mode', `peer identity ${sa.remoteIdText} is not ${spec?.text ?? '%any'}`, { id: sa.remoteIdText, refused: 'identity' });
-    sa.destroy('identity mismatch');
-    return false;
-  }
-  return true;
+  return peerIdentityMatches(sa, peer);
 }

@@ -7,13 +7,14 @@
 import { createKeyExchange } from '../../crypto/ke/index.js';
 import { hashEqual } from '../../crypto/keymat-v1.js';
 import { P1Auth, V1Payload } from '../../iana/ikev1.js';
-import { idToString } from '../../policy/ids.js';
+import type { ConnectionConfig } from '../../config/model.js';
+import { idToString, IdMatch, matchIdentity, type IdLike } from '../../policy/ids.js';
 import { bytesEqual } from '../../util/bytes.js';
 import { CryptoError } from '../../util/errors.js';
 import { allV1 } from '../../wire/ikev1/chain.js';
 import type { IdPayload, IsakmpPayload, PayloadEntry } from '../../wire/ikev1/types.js';
 import type { Endpoint } from '../ports.js';
-import { pskFor } from './identity.js';
+import { idPayload, localIdentity, pskFor } from './identity.js';
 import { detectNat, natdHashV1, VID_DPD, VID_RFC3947 } from './natt.js';
 import { authHash, derivePhase1 } from './phase1-keys.js';
 import { v1Fail } from './report.js';
@@ -137,6 +138,22 @@ export function deriveOrFail(sa: V1Sa): boolean {
   derivePhase1(sa, choice, sig ? undefined : sa.p1.psk, gxy);
   gxy.fill(0);
   return true;
+}
+
+/** Our ID payload for `conn` (its body enters HASH_I / HASH_R); remembered as the SA's local identity text. */
+export function ourIdPayload(sa: V1Sa, conn: ConnectionConfig): IdPayload {
+  const id = idPayload(localIdentity(conn, sa.local.address));
+  sa.localIdText = idToString(id.idType, id.data);
+  return id;
+}
+
+/** The initiator's check of the responder's identity against the connection's remote id; reports and destroys the SA on mismatch. */
+export function peerIdentityMatches(sa: V1Sa, peer: IdLike): boolean {
+  const spec = sa.conn?.remote[0]?.id;
+  if (matchIdentity(spec, peer) !== IdMatch.NONE) return true;
+  v1Fail(sa, 'auth', modeName(sa), `peer identity ${sa.remoteIdText} is not ${spec?.text ?? '%any'}`, { id: sa.remoteIdText, refused: 'identity' });
+  sa.destroy('identity mismatch');
+  return false;
 }
 
 /**

@@ -20,19 +20,25 @@ import type { KeyRef, SignatureScheme, Signer } from '../ports.js';
 export function configSigner(config: () => KeywayConfig): Signer {
   return {
     sign(key: KeyRef, scheme: SignatureScheme, data: Uint8Array): Promise<Uint8Array> {
-      for (const c of config().connections) {
-        for (const a of c.local) {
-          if (a.privateKey?.file !== key.file) continue;
-          try {
-            return Promise.resolve(scheme === 'rsa-pkcs1-raw' ? rsaSignV1(a.privateKey.der, data) : signV2(scheme, a.privateKey.der, data));
-          } catch (e) {
-            return Promise.reject(e instanceof CryptoError ? e : new CryptoError('IKE_ERR_SIGN', `signing with ${key.file} failed`));
-          }
+      const der = privateKeyDer(config(), key.file);
+      if (der !== undefined) {
+        try {
+          return Promise.resolve(scheme === 'rsa-pkcs1-raw' ? rsaSignV1(der, data) : signV2(scheme, der, data));
+        } catch (e) {
+          return Promise.reject(e instanceof CryptoError ? e : new CryptoError('IKE_ERR_SIGN', `signing with ${key.file} failed`));
         }
       }
       return Promise.reject(new CryptoError('IKE_ERR_NO_KEY', `no private key loaded from ${key.file}`));
     },
   };
+}
+
+/** The PKCS#8 DER of the private key the config loaded from `file` (local rounds). */
+export function privateKeyDer(config: KeywayConfig, file: string): Uint8Array | undefined {
+  for (const c of config.connections) {
+    for (const a of c.local) if (a.privateKey?.file === file) return a.privateKey.der;
+  }
+  return undefined;
 }
 
 /** The engine's Signer if it was given one, else the in-process one. */

@@ -66,8 +66,7 @@ export function encodeV1Chain(payloads: readonly IsakmpPayload[]): { firstType: 
 
 /** Typed finders over decoded entries. */
 export function findV1<T extends number>(entries: readonly PayloadEntry[], type: T): Extract<IsakmpPayload, { type: T }> | undefined {
-  const e = entries.find((x) => x.payload.type === type && !('unknown' in x.payload));
-  return e?.payload as Extract<IsakmpPayload, { type: T }> | undefined;
+  return findV1Entry(entries, type)?.payload;
 }
 
 export function allV1<T extends number>(entries: readonly PayloadEntry[], type: T): Extract<IsakmpPayload, { type: T }>[] {
