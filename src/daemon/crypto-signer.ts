@@ -14,7 +14,7 @@
  * does, so a reload takes effect for the next signature.
  */
 import type { KeywayConfig } from '../config/model.js';
-import { configSigner } from '../ike/v1/signing.js';
+import { configSigner, privateKeyDer } from '../ike/v1/signing.js';
 import type { KeyRef, SignatureScheme, Signer } from '../ike/ports.js';
 import { CryptoError } from '../util/errors.js';
 import type { CryptoPool } from './crypto-pool.js';
@@ -22,14 +22,6 @@ import type { CryptoPool } from './crypto-pool.js';
 /** RSA schemes: IKEv1 SIG (raw PKCS#1) and the IKEv2 RSA AUTH schemes. */
 export function isRsaScheme(scheme: SignatureScheme): boolean {
   return scheme === 'rsa-pkcs1-raw' || scheme.startsWith('rsa-');
-}
-
-/** The PKCS#8 DER of the private key the config loaded from `file`. */
-function privateKeyDer(config: KeywayConfig, file: string): Uint8Array | undefined {
-  for (const c of config.connections) {
-    for (const a of c.local) if (a.privateKey?.file === file) return a.privateKey.der;
-  }
-  return undefined;
 }
 
 export function poolSigner(pool: CryptoPool, config: () => KeywayConfig, inThread: Signer = configSigner(config)): Signer {
