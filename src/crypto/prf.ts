@@ -6,7 +6,6 @@ import { createHmac } from 'node:crypto';
 import { CryptoError } from '../util/errors.js';
 import { aesCmac, aesXcbcMac } from './mac.js';
 import { prfDescriptor } from './registry.js';
-import { concatBytes } from '../util/bytes.js';
 
 export interface Prf {
   readonly id: number;
@@ -48,9 +47,6 @@ export function createPrf(id: number): Prf {
   }
   return { id, outputLength: d.outputLength, preferredKeyLength: d.preferredKeyLength, compute };
 }
-
-/** Re-exported for the crypto modules that used to take it from here. */
-export { concatBytes };
 
 /**
  * prf+ (RFC 7296 §2.13):

@@ -152,8 +152,9 @@ function parsePss(params: Tlv | undefined): ParsedAlgorithm | undefined {
   let hash: Sha2 | undefined;
   let mgfHash: Sha2 | undefined;
   let salt = 20;
-  for (const f of children(params.body) ?? [undefined]) {
-    if (f === undefined) return undefined;
+  const fields = children(params.body);
+  if (fields === undefined) return undefined;
+  for (const f of fields) {
     const inner = readTlv(f.body, 0);
     if (inner === undefined || inner.end !== f.body.length) return undefined;
     if (f.tag === 0xa0) hash = hashOf(inner);

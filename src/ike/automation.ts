@@ -193,9 +193,12 @@ export class Automation implements EngineHooks {
     return n;
   }
 
-  async untrapAll(): Promise<void> {
+  /** Removes every trap policy; returns how many there were. */
+  async untrapAll(): Promise<number> {
+    const n = this.traps.size;
     for (const reqid of this.traps.values()) await this.ctx.policies.untrap(reqid);
     this.traps.clear();
+    return n;
   }
 
   /** Applies start_action of every child of the current config. */

@@ -29,7 +29,8 @@ export interface EngineDeps {
   /** signs with private keys (RSA/ECDSA auth); absent = an in-process signer over the configured keys */
   readonly signer?: Signer;
   /**
-   * Diffie-Hellman work (IKE_SA_INIT, PFS): absent = in this thread, private
+   * Diffie-Hellman work of IKE_SA_INIT (both roles) and of the CREATE_CHILD_SA
+   * responder (the PFS initiators and IKE SA rekeys still compute in-thread): absent = in this thread, private
    * values drawn from `rng` (deterministic with a seeded Rng); the daemon
    * passes a worker-thread pool.
    */

@@ -214,9 +214,7 @@ export function createEngine(deps: EngineDeps, config: KeywayConfig): Engine {
     },
 
     async flush(waitMs = 5000): Promise<FlushCounts> {
-      let traps = 0;
-      for (const conn of ctx.config.connections) for (const cfg of conn.children) if (ctx.trapReqid(conn, cfg) !== undefined) traps++;
-      await automation.untrapAll();
+      const traps = await automation.untrapAll();
       automation.cancelRetries();
       const v2 = ctx.table.all();
       const v1 = (await ctx.v1?.listSas()) ?? [];

@@ -9,8 +9,7 @@
  * Local and remote authentication are separate steps so each direction
  * uses its own method (auth-round.ts; signatures in auth-sig.ts).
  */
-import { timingSafeEqual } from 'node:crypto';
-import { pskAuthData, signedOctets } from '../../crypto/auth.js';
+import { pskAuthData, signedOctets, verifyPskAuth as verifyPskAuthData } from '../../crypto/auth.js';
 import type { IdentitySpec } from '../../config/model.js';
 import { PayloadType } from '../../iana/ikev2.js';
 import { findPsk } from '../../policy/peers.js';
@@ -38,31 +37,34 @@ export function lookupPsk(sa: IkeSa, local: Identity, remote: Identity | undefin
 }
 
 /**
- * The octets our AUTH covers (§2.15): the IKE_SA_INIT message we sent, the
- * peer's nonce and prf(SK_px, IDx') for our ID payload. Signatures sign
- * these directly; PSK AUTH runs them through the padded-key prf.
+ * The octets an AUTH covers (§2.15): the IKE_SA_INIT message its signer sent,
+ * the other side's nonce and prf(SK_px, IDx') for the signer's ID payload.
+ * Signatures sign these directly; PSK AUTH runs them through the padded-key
+ * prf. Undefined before keys exist.
  */
-export function ourSignedOctets(sa: IkeSa, ourId: IdPayload): Uint8Array {
+function octetsSignedBy(sa: IkeSa, signerIsInitiator: boolean, id: IdPayload): Uint8Array | undefined {
   const prf = sa.prf;
   const keys = sa.keys;
-  if (prf === undefined || keys === undefined) throw new KeywayError('IKE_NO_KEYS', 'no keys for AUTH');
-  const ours = sa.isOriginalInitiator;
-  return signedOctets(ours ? sa.initRequest : sa.initResponse, ours ? sa.nr : sa.ni, prf, ours ? keys.skPi : keys.skPr, idBody(ourId));
+  if (prf === undefined || keys === undefined) return undefined;
+  return signedOctets(
+    signerIsInitiator ? sa.initRequest : sa.initResponse,
+    signerIsInitiator ? sa.nr : sa.ni,
+    prf,
+    signerIsInitiator ? keys.skPi : keys.skPr,
+    idBody(id),
+  );
+}
+
+/** The octets our AUTH covers. */
+export function ourSignedOctets(sa: IkeSa, ourId: IdPayload): Uint8Array {
+  const octets = octetsSignedBy(sa, sa.isOriginalInitiator, ourId);
+  if (octets === undefined) throw new KeywayError('IKE_NO_KEYS', 'no keys for AUTH');
+  return octets;
 }
 
 /** The octets the peer's AUTH covers, or undefined before keys exist. */
 export function peerSignedOctets(sa: IkeSa, peerId: IdPayload): Uint8Array | undefined {
-  const prf = sa.prf;
-  const keys = sa.keys;
-  if (prf === undefined || keys === undefined) return undefined;
-  const peerIsInitiator = !sa.isOriginalInitiator;
-  return signedOctets(
-    peerIsInitiator ? sa.initRequest : sa.initResponse,
-    peerIsInitiator ? sa.nr : sa.ni,
-    prf,
-    peerIsInitiator ? keys.skPi : keys.skPr,
-    idBody(peerId),
-  );
+  return octetsSignedBy(sa, !sa.isOriginalInitiator, peerId);
 }
 
 /** Our AUTH data for method 2 (Shared Key Message Integrity Code). */
@@ -77,8 +79,7 @@ export function verifyPskAuth(sa: IkeSa, psk: Uint8Array, peerId: IdPayload, aut
   const prf = sa.prf;
   const octets = peerSignedOctets(sa, peerId);
   if (prf === undefined || octets === undefined) return false;
-  const expected = pskAuthData(prf, psk, octets);
-  return expected.length === authData.length && timingSafeEqual(expected, authData);
+  return verifyPskAuthData(prf, psk, octets, authData);
 }
 
 /** The local identity: configured id, else our IP address (like strongSwan). */

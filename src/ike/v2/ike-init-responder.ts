@@ -231,7 +231,7 @@ async function completeInit(sa: IkeSa, p: PendingInit): Promise<void> {
     sa.destroy('invalid KE value from initiator');
     return;
   }
-  if ((sa.state as string) === 'destroyed') return;
+  if (sa.state === 'destroyed') return;
   sa.nr = ctx.rng.bytes(NONCE_LENGTH);
   const src = notifies(payloads, NotifyType.NAT_DETECTION_SOURCE_IP);
   const dst = notifies(payloads, NotifyType.NAT_DETECTION_DESTINATION_IP);
