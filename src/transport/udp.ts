@@ -187,13 +187,7 @@ export class UdpTransport implements Transport {
 
   /** Sends UDP-encapsulated ESP from a NAT-T socket (no marker, RFC 3948 §2.1). */
   sendEsp(d: Datagram): void {
-    const e = this.#pick(d.local, d.remote);
-    if (e === undefined) return;
-    if (e.role !== 'natt') {
-      this.#count('udp.tx.drop.espNotNatT');
-      return;
-    }
-    this.#transmit(e, d.remote, d.bytes, 'esp');
+    this.#sendEsp(d.local, d.remote, d.bytes);
   }
 
   /**
@@ -201,13 +195,17 @@ export class UdpTransport implements Transport {
    * userspace dataplane's header, ciphertext pieces and ICV: no copy).
    */
   sendEspChunks(local: Endpoint, remote: Endpoint, chunks: readonly Uint8Array[]): void {
+    this.#sendEsp(local, remote, chunks);
+  }
+
+  #sendEsp(local: Endpoint, remote: Endpoint, bytes: Uint8Array | readonly Uint8Array[]): void {
     const e = this.#pick(local, remote);
     if (e === undefined) return;
     if (e.role !== 'natt') {
       this.#count('udp.tx.drop.espNotNatT');
       return;
     }
-    this.#transmit(e, remote, chunks, 'esp');
+    this.#transmit(e, remote, bytes, 'esp');
   }
 
   /** Sends a NAT-keepalive (one 0xFF octet, RFC 3948 §2.3) from a NAT-T socket. */

@@ -15,7 +15,7 @@
  */
 import type { Endpoint, Logger } from '../../ike/ports.js';
 import type { NativeAddon, PollHandle } from '../../native/addon.js';
-import { parseIp } from '../../policy/ip.js';
+import { formatIp, parseIp } from '../../policy/ip.js';
 import type { DataplaneCounters } from './counters.js';
 
 /** What the transport gives for a socket it lets us read (see UdpTransport.takeOverReceive). */
@@ -160,16 +160,10 @@ export class EspSocket {
   #source(i: number): Endpoint {
     const m = this.#rxMeta;
     const port = m[RX_META * i + 2] ?? 0;
-    if (m[RX_META * i + 1] === 4) {
-      const a = m[RX_META * i + 3] ?? 0;
-      return { address: `${a >>> 24}.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`, port };
-    }
-    const groups: string[] = [];
-    for (let w = 0; w < 4; w++) {
-      const v = m[RX_META * i + 3 + w] ?? 0;
-      groups.push((v >>> 16).toString(16), (v & 0xffff).toString(16));
-    }
-    return { address: compressV6(groups), port };
+    if (m[RX_META * i + 1] === 4) return { address: formatIp(4, BigInt(m[RX_META * i + 3] ?? 0)), port };
+    let v = 0n;
+    for (let w = 0; w < 4; w++) v = (v << 32n) | BigInt(m[RX_META * i + 3 + w] ?? 0);
+    return { address: formatIp(6, v), port };
   }
 
   /**
@@ -279,25 +273,4 @@ export class EspSocket {
       // already closed
     }
   }
-}
-
-/** RFC 5952 §4.2: the longest run (>= 2) of zero groups becomes "::" (the first on ties). */
-function compressV6(groups: readonly string[]): string {
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== '0') {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === '0') j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (best < 0) return groups.join(':');
-  return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
 }

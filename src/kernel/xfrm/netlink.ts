@@ -20,7 +20,7 @@
  *
  *  nlattr (4 octets + payload, padded to 4): u16 nla_len (incl. header), u16 nla_type
  */
-import { WireError } from '../../util/errors.js';
+import { KernelError, WireError } from '../../util/errors.js';
 import { concatBytes } from '../../util/bytes.js';
 
 export const NLMSG_HDRLEN = 16;
@@ -91,7 +91,7 @@ export function encodeMessage(type: number, flags: number, seq: number, payload:
 /** One attribute, padded to 4 octets. */
 export function encodeAttr(type: number, payload: Uint8Array): Uint8Array {
   const len = NLA_HDRLEN + payload.length;
-  if (len > 0xffff) throw new RangeError(`netlink attribute ${type} too long (${len})`);
+  if (len > 0xffff) throw new KernelError('KERNEL_PROTOCOL', `netlink attribute ${type} too long (${len})`);
   const out = new Uint8Array(align4(len));
   const v = dv(out);
   v.setUint16(0, len, true);

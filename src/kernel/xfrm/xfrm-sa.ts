@@ -36,6 +36,7 @@ import {
   type XfrmSelector,
 } from './xfrm-structs.js';
 import { attrString } from './netlink.js';
+import { KernelError } from '../../util/errors.js';
 
 export interface UsersaInfo {
   readonly sel: XfrmSelector;
@@ -173,7 +174,7 @@ export interface XfrmAlgo {
 }
 
 function writeName(out: Uint8Array, name: string): void {
-  if (name.length > 63 || !/^[\x20-\x7e]*$/.test(name)) throw new RangeError(`bad kernel algorithm name ${JSON.stringify(name)}`);
+  if (name.length > 63 || !/^[\x20-\x7e]*$/.test(name)) throw new KernelError('KERNEL_ALG', `bad kernel algorithm name ${JSON.stringify(name)}`);
   for (let i = 0; i < name.length; i++) out[i] = name.charCodeAt(i);
 }
 

@@ -10,7 +10,7 @@
  * struct xfrm_lifetime_cfg (64): 8 x u64  soft/hard byte, soft/hard packet, soft/hard add, soft/hard use
  * struct xfrm_lifetime_cur (32): 4 x u64  bytes, packets, add_time, use_time
  */
-import { WireError } from '../../util/errors.js';
+import { KernelError, WireError } from '../../util/errors.js';
 import { bytesToIp, formatIp, ipToBytes, parseIp } from '../../policy/ip.js';
 import { AF_INET, AF_INET6, Size, XFRM_INF } from './xfrm-const.js';
 import { ERR_NETLINK } from './netlink.js';
@@ -38,7 +38,7 @@ export function need(b: Uint8Array, n: number, what: string): void {
 /** xfrm_address_t: IPv4 in the first 4 octets, IPv6 in all 16. Throws on a non-literal. */
 export function writeAddress(out: Uint8Array, off: number, family: Family, text: string): void {
   const ip = parseIp(text);
-  if (ip === undefined || ip.family !== family) throw new RangeError(`not an IPv${family} address: ${text}`);
+  if (ip === undefined || ip.family !== family) throw new KernelError('KERNEL_ADDRESS', `not an IPv${family} address: ${text}`);
   out.set(ipToBytes(family, ip.value), off);
 }
 
