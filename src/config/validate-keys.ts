@@ -12,14 +12,14 @@
 import type { AstKeyValue, AstSection } from './parser.js';
 import type { KeyFile, PrivateKeySecret } from './model.js';
 import { splitList } from './values.js';
-import { addError, addWarning, findKv, readSection, show } from './validate-common.js';
+import { addError, addWarning, findKv, readSection, show, valuePos } from './validate-common.js';
 import type { Ctx, Field, KeyReadFailure, PrivateKeyData } from './validate-common.js';
 
 /** The four swanctl private key secret types Keyway loads (pkcs12: not yet). */
 export type KeySecretKind = 'rsa' | 'ecdsa' | 'pkcs8' | 'private';
 
 const keyError = (ctx: Ctx, kv: AstKeyValue, offset: number, kind: string, written: string, path: string, f: KeyReadFailure): void =>
-  addError(ctx, kv.valueLine, kv.valueColumn + (kv.quoted ? 1 : 0) + offset, `cannot load the ${kind} key '${show(written)}' for '${path}': ${f.reason}`, f.hint);
+  addError(ctx, kv.valueLine, valuePos(ctx, kv, offset).column, `cannot load the ${kind} key '${show(written)}' for '${path}': ${f.reason}`, f.hint);
 
 /** One DER TLV inside [at, limit): tag and body bounds; lengths up to 3 octets (X.690 §8.1.3). */
 function tlvAt(b: Uint8Array, at: number, limit: number): { tag: number; start: number; end: number } | undefined {
@@ -101,7 +101,7 @@ export function pubkeysField(use: PubkeysUse): Field<KeyFile[]> {
         failed = true;
       } else if (use.remote && use.ikeVersion === 1 && r.key.keyType !== 'rsa') {
         addError(
-          ctx, kv.valueLine, kv.valueColumn + (kv.quoted ? 1 : 0) + offset,
+          ctx, kv.valueLine, valuePos(ctx, kv, offset).column,
           `'${path}${kv.key}' names ${TYPE_NAMES[r.key.keyType] ?? `a ${r.key.keyType}`} key ('${show(item)}'); connections with version = 1 verify RSA signatures only (IKEv1, RFC 2409 §5.1)`,
           'name the peer\'s RSA public key here, or set version = 2: IKEv2 also verifies ECDSA and Ed25519 signatures',
         );

@@ -103,7 +103,11 @@ const DAEMON_FIELDS = {
   retransmit_tries: scalar((v) => parseUint(v, 0, 100)),
   modp_exponent: scalar((v) => parseEnum(v, ['short', 'full'] as const)),
   // Diffie-Hellman worker threads (docs/architecture.md "Performance"); auto = one per core from 2 cores up
-  crypto_workers: scalar((v): Parsed<number | 'auto'> => (v === 'auto' ? { ok: true, value: 'auto' } : parseUint(v, 0, 64))),
+  crypto_workers: scalar((v): Parsed<number | 'auto'> => {
+    if (v === 'auto') return { ok: true, value: 'auto' };
+    const n = parseUint(v, 0, 64);
+    return n.ok ? n : { ok: false, expected: `'auto' or ${n.expected}` };
+  }),
   // userspace dataplane (docs/userspace.md)
   tun_name: scalar(ifName),
   tun_mtu: scalar((v) => parseUint(v, 576, 65535)),

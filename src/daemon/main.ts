@@ -165,7 +165,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     logger,
   }).catch(async (e: unknown) => {
     // xfrm: the netlink sockets would keep the process alive
-    await (dataplane as { close?: () => Promise<void> }).close?.();
+    await xfrm?.close();
     throw e;
   });
   if (userspace) {
@@ -182,7 +182,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       prepareIkeSocketsForXfrm(transport.socketFds(), logger);
     } catch (e) {
       await transport.close();
-      await (dataplane as { close?: () => Promise<void> }).close?.();
+      await xfrm?.close();
       throw e;
     }
   }
@@ -256,7 +256,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       await transport.close();
       await dataplane.flush().catch((e: unknown) => logger.log('warn', 'dataplane.flush.failed', { error: e instanceof Error ? e.message : String(e) }));
       // the xfrm dataplane holds netlink sockets (uv_poll handles) that keep the process alive
-      await (dataplane as { close?: () => Promise<void> }).close?.();
+      await xfrm?.close();
       // userspace: routes, rules and the TUN device (docs/userspace.md)
       await userspace?.stop().catch((e: unknown) => logger.log('warn', 'userspace.stop.failed', { error: e instanceof Error ? e.message : String(e) }));
       keyLog instanceof FileKeyLog && keyLog.close();
