@@ -8,13 +8,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createNatTopology, NAT_EAST_ADDR, NAT_OUTSIDE_ADDR, NAT_WEST_ADDR } from './lab/nat.js';
+import { createNatTopology, NAT_OUTSIDE_ADDR } from './lab/nat.js';
 import type { NatTopology } from './lab/nat.js';
-import { startKeyway } from './lab/keyway.js';
+import { EAST_IN, startNatKeyways, WEST_IN } from './lab/nat-keyway.js';
 import type { Keyway } from './lab/keyway.js';
 import { interopGate } from './lab/prereq.js';
-import { swanctlConf } from './lab/swanctl-conf.js';
-import { EAST_NET, LAB_PSK, WEST_NET } from './lab/scenario.js';
 import { kwEstablished, pollUntil } from './lab/expect.js';
 import { keywayChildCounters, statsCounters } from './lab/traffic.js';
 import { startEchoServer, udpPing } from './lab/udp-echo.js';
@@ -22,15 +20,6 @@ import { sleep } from './lab/exec.js';
 
 const skip = interopGate(['root', 'netns']);
 const T = { timeout: 60_000 };
-const WEST_IN = '10.1.0.1';
-const EAST_IN = '10.2.0.1';
-
-function conf(local: string, remote: string, localId: string, remoteId: string, localTs: string, remoteTs: string): string {
-  return swanctlConf(
-    [{ name: 'gw', localAddr: local, remoteAddr: remote, localId, remoteId, proposals: 'aes128gcm16-prfsha256-x25519', children: [{ name: 'net', localTs, remoteTs, espProposals: 'aes128gcm16' }] }],
-    [LAB_PSK],
-  );
-}
 
 describe('NAT traversal: Keyway <-> Keyway (userspace) through an nftables masquerade', { skip }, () => {
   let topo: NatTopology | undefined;
@@ -39,19 +28,7 @@ describe('NAT traversal: Keyway <-> Keyway (userspace) through an nftables masqu
 
   before(async () => {
     topo = await createNatTopology();
-    east = await startKeyway({
-      host: topo.east,
-      // east accepts west from any address: it only ever sees the NAT's
-      conf: conf(NAT_EAST_ADDR, '%any', 'east', 'west', EAST_NET, WEST_NET),
-      dataplane: 'userspace',
-      daemonExtra: [`tun_addresses = ${EAST_IN}/32`],
-    });
-    west = await startKeyway({
-      host: topo.west,
-      conf: conf(NAT_WEST_ADDR, NAT_EAST_ADDR, 'west', 'east', WEST_NET, EAST_NET),
-      dataplane: 'userspace',
-      daemonExtra: [`tun_addresses = ${WEST_IN}/32`, 'nat_keepalive = 1'],
-    });
+    ({ west, east } = await startNatKeyways(topo, { daemonExtra: ['nat_keepalive = 1'] }));
   });
   after(async () => {
     await west?.stop();

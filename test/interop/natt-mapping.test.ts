@@ -12,13 +12,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createNatTopology, NAT_EAST_ADDR, NAT_OUTSIDE_ADDR, NAT_WEST_ADDR, setMasquerade, setUdpConntrackTimeouts, UDP_CT_DEFAULTS } from './lab/nat.js';
+import { createNatTopology, NAT_OUTSIDE_ADDR, setMasquerade, setUdpConntrackTimeouts, UDP_CT_DEFAULTS } from './lab/nat.js';
 import type { NatTopology } from './lab/nat.js';
-import { startKeyway } from './lab/keyway.js';
+import { EAST_IN, startNatKeyways, WEST_IN } from './lab/nat-keyway.js';
 import type { Keyway } from './lab/keyway.js';
 import { interopGate } from './lab/prereq.js';
-import { swanctlConf } from './lab/swanctl-conf.js';
-import { EAST_NET, LAB_PSK, WEST_NET } from './lab/scenario.js';
 import { kwEstablished, pollUntil } from './lab/expect.js';
 import { statsCounters } from './lab/traffic.js';
 import { startEchoServer, udpPing } from './lab/udp-echo.js';
@@ -27,17 +25,8 @@ import type { IkeSaInfo } from '../../src/ike/info.js';
 
 const skip = interopGate(['root', 'netns']);
 const T = { timeout: 90_000 };
-const WEST_IN = '10.1.0.1';
-const EAST_IN = '10.2.0.1';
 const NEW_PORTS = { from: 40000, to: 40999 };
 const DPD_S = 3;
-
-function conf(local: string, remote: string, localId: string, remoteId: string, localTs: string, remoteTs: string, extra: Record<string, string> = {}): string {
-  return swanctlConf(
-    [{ name: 'gw', localAddr: local, remoteAddr: remote, localId, remoteId, proposals: 'aes128gcm16-prfsha256-x25519', extra, children: [{ name: 'net', localTs, remoteTs, espProposals: 'aes128gcm16' }] }],
-    [LAB_PSK],
-  );
-}
 
 function remotePort(sas: readonly IkeSaInfo[]): number {
   return sas[0]?.remote.port ?? -1;
@@ -50,19 +39,8 @@ describe('NAT mapping change: the responder follows the initiator (RFC 7296 §2.
 
   before(async () => {
     topo = await createNatTopology();
-    east = await startKeyway({
-      host: topo.east,
-      conf: conf(NAT_EAST_ADDR, '%any', 'east', 'west', EAST_NET, WEST_NET),
-      dataplane: 'userspace',
-      daemonExtra: [`tun_addresses = ${EAST_IN}/32`],
-    });
-    west = await startKeyway({
-      host: topo.west,
-      // DPD: the authenticated IKE message that tells east about the new mapping
-      conf: conf(NAT_WEST_ADDR, NAT_EAST_ADDR, 'west', 'east', WEST_NET, EAST_NET, { dpd_delay: `${DPD_S}s` }),
-      dataplane: 'userspace',
-      daemonExtra: [`tun_addresses = ${WEST_IN}/32`],
-    });
+    // west's DPD: the authenticated IKE message that tells east about the new mapping
+    ({ west, east } = await startNatKeyways(topo, { conn: { dpd_delay: `${DPD_S}s` } }));
   });
   after(async () => {
     await west?.stop();

@@ -10,7 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTopology, EAST_LAN, WEST_LAN, type Topology } from './lab/topology.js';
 import { startCharon, type Charon } from './lab/strongswan.js';
-import { startKeyway, type Keyway } from './lab/keyway.js';
+import type { Keyway } from './lab/keyway.js';
+import { userspaceScenario } from './lab/userspace-scenario.js';
 import { interopGate } from './lab/prereq.js';
 import { eastConf, sitePair, westConf } from './lab/scenario.js';
 import { kwEstablished, pollUntil, swEstablished } from './lab/expect.js';
@@ -37,27 +38,18 @@ describe('Keyway (userspace) <-> strongSwan: traffic across rekeys', { skip }, (
     conn: Record<string, string>,
     body: (kw: Keyway, t: Topology) => Promise<void>,
   ): Promise<void> {
-    assert.ok(topo && charon);
     const base = sitePair({ ike: 'aes128gcm16-prfsha256-x25519', esp: 'aes128gcm16-x25519' });
     const pair = {
       west: { ...base.west, extra: conn, children: base.west.children.map((c) => ({ ...c, extra: childW })) },
       east: { ...base.east, extra: conn, children: base.east.children.map((c) => ({ ...c, extra: childE })) },
     };
-    await charon.terminateAll();
-    await charon.load(eastConf(pair));
-    const kw = await startKeyway({ host: topo.west, conf: westConf(pair), dataplane: 'userspace' });
-    try {
+    await userspaceScenario({ topo, charon, eastConf: eastConf(pair), westConf: westConf(pair) }, async (kw, sw, t) => {
       const r = await kw.initiate('gw', 'net');
       assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
       await pollUntil(() => kw.listSas(), kwEstablished);
-      await pollUntil(() => charon!.listSas(), swEstablished);
-      await body(kw, topo);
-    } catch (e) {
-      throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- keyway (tail) ---\n${kw.output().slice(-5000)}\n--- charon (tail) ---\n${charon.log().slice(-3000)}`);
-    } finally {
-      await kw.stop();
-      await charon.terminateAll();
-    }
+      await pollUntil(() => sw.listSas(), swEstablished);
+      await body(kw, t);
+    });
   }
 
   test('a steady stream loses nothing while both sides rekey CHILD and IKE SAs', { timeout: 240_000 }, () =>
@@ -115,27 +107,22 @@ describe('Keyway (userspace) <-> strongSwan: start_action = trap', { skip }, () 
   });
 
   test('the first packet without an SA triggers the negotiation; traffic then flows', { timeout: 90_000 }, async () => {
-    assert.ok(topo && charon);
     const base = sitePair({ ike: 'aes128gcm16-prfsha256-x25519', esp: 'aes128gcm16' });
     const pair = { ...base, west: { ...base.west, children: base.west.children.map((c) => ({ ...c, startAction: 'trap' })) } };
-    await charon.load(eastConf(pair));
-    const kw = await startKeyway({ host: topo.west, conf: westConf(pair), dataplane: 'userspace' });
-    const echo = await startEchoServer(topo.east, EAST_LAN);
-    try {
-      assert.deepEqual(await kw.listSas(), [], 'nothing negotiated before traffic');
-      // the first datagram hits the trap and is dropped while IKE runs; later ones cross
-      const res = await udpPing(topo.west, WEST_LAN, EAST_LAN, 8, 56, undefined, 500);
-      assert.ok(res.received >= 5, `only ${res.received} of ${res.sent} echoes:\n${res.output}`);
-      const sas = await kw.listSas();
-      assert.ok(kwEstablished(sas), 'the trap brought the tunnel up');
-      const c = statsCounters(await kw.cli(['stats']));
-      assert.ok((c['kernel.acquire'] ?? 0) >= 1, 'an acquire was raised by the userspace dataplane');
-    } catch (e) {
-      throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- keyway (tail) ---\n${kw.output().slice(-4000)}`);
-    } finally {
-      await echo.stop();
-      await kw.stop();
-      await charon.terminateAll();
-    }
+    await userspaceScenario({ topo, charon, eastConf: eastConf(pair), westConf: westConf(pair) }, async (kw, _sw, t) => {
+      const echo = await startEchoServer(t.east, EAST_LAN);
+      try {
+        assert.deepEqual(await kw.listSas(), [], 'nothing negotiated before traffic');
+        // the first datagram hits the trap and is dropped while IKE runs; later ones cross
+        const res = await udpPing(t.west, WEST_LAN, EAST_LAN, 8, 56, undefined, 500);
+        assert.ok(res.received >= 5, `only ${res.received} of ${res.sent} echoes:\n${res.output}`);
+        const sas = await kw.listSas();
+        assert.ok(kwEstablished(sas), 'the trap brought the tunnel up');
+        const c = statsCounters(await kw.cli(['stats']));
+        assert.ok((c['kernel.acquire'] ?? 0) >= 1, 'an acquire was raised by the userspace dataplane');
+      } finally {
+        await echo.stop();
+      }
+    });
   });
 });

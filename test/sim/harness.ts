@@ -8,6 +8,7 @@ import type { KeywayConfig } from '../../src/config/model.js';
 import { SeededRng } from '../../src/crypto/rng.js';
 import { createEngine, type Engine } from '../../src/ike/engine.js';
 import type { Logger, LogLevel } from '../../src/ike/ports.js';
+import type { V1EngineFactory } from '../../src/ike/v1-api.js';
 import { MemoryDataplane } from '../../src/kernel/memory/memory-dataplane.js';
 import { FakeClock } from './fake-clock.js';
 import { FakeNet, settle } from './fake-net.js';
@@ -99,36 +100,36 @@ secrets {
 `;
 }
 
-export class Pair {
+/** One side of a pair: where it listens and the configuration it runs. */
+export interface SideSpec {
+  readonly address: string;
+  readonly config: KeywayConfig;
+}
+
+/**
+ * Two engines on the shared fake clock and network; Pair (IKEv2) and V1Pair
+ * (IKEv1, v1-harness.ts) only differ in the configs they build.
+ */
+export class SimPair {
   readonly clock = new FakeClock();
   readonly net = new FakeNet();
   readonly west: Peer;
   readonly east: Peer;
 
-  constructor(opts: PairOptions = {}) {
-    const seed = opts.seed ?? 'pair';
-    const mk = (name: string, address: string, cfg: KeywayConfig): Peer => {
+  protected constructor(seed: string, west: SideSpec, east: SideSpec, v1Factory?: V1EngineFactory) {
+    const mk = (name: string, side: SideSpec): Peer => {
       const rng = new SeededRng(`${seed}-${name}`);
       const dataplane = new MemoryDataplane(new SeededRng(`${seed}-${name}-spi`));
       const logger = new RecordingLogger();
       const engine = createEngine(
-        { rng, clock: this.clock, wallClock: this.clock, scheduler: this.clock, transport: this.net.transport(), dataplane, logger },
-        cfg,
+        { rng, clock: this.clock, wallClock: this.clock, scheduler: this.clock, transport: this.net.transport(), dataplane, logger, ...(v1Factory === undefined ? {} : { v1Factory }) },
+        side.config,
       );
-      this.net.attach(address, engine);
-      return { name, address, engine, dataplane, logger };
+      this.net.attach(side.address, engine);
+      return { name, address: side.address, engine, dataplane, logger };
     };
-    const s = opts.sites ?? { west: WEST, east: EAST, westNet: '10.1.0.0/24', eastNet: '10.2.0.0/24' };
-    const westCfg = parseConfig(
-      sideConfig(s.west, s.east, 'west@example.org', 'east@example.org', s.westNet, s.eastNet, opts.westConn ?? '', opts.westChild ?? '', opts.westDaemon ?? '', opts.westPsk ?? '"a sim secret of decent length"'),
-      'west.conf',
-    );
-    const eastCfg = parseConfig(
-      sideConfig(s.east, s.west, 'east@example.org', 'west@example.org', s.eastNet, s.westNet, opts.eastConn ?? '', opts.eastChild ?? '', opts.eastDaemon ?? '', opts.eastPsk ?? '"a sim secret of decent length"'),
-      'east.conf',
-    );
-    this.west = mk('west', s.west, westCfg);
-    this.east = mk('east', s.east, eastCfg);
+    this.west = mk('west', west);
+    this.east = mk('east', east);
   }
 
   /** Delivers queued datagrams (and lets handlers run) until the network is quiet. */
@@ -153,25 +154,43 @@ export class Pair {
     }
   }
 
-  /** Starts an initiation on `from` and runs the network until it settles. */
-  async initiate(from: Peer, conn = 'net', child?: string): Promise<Awaited<ReturnType<Engine['initiate']>>> {
-    const p = from.engine.initiate(conn, child);
-    let result: Awaited<ReturnType<Engine['initiate']>> | undefined;
-    void p.then((r) => (result = r));
-    for (let i = 0; i < 400 && result === undefined; i++) {
+  /** Runs an API call to completion, advancing fake time to due timers when the network is idle. */
+  async settle<T>(p: Promise<T>, maxRounds = 400): Promise<T> {
+    let result: { v: T } | undefined;
+    void p.then((v) => (result = { v }));
+    for (let i = 0; i < maxRounds && result === undefined; i++) {
       await this.run();
-      if (result === undefined) {
-        const next = this.clock.nextAt();
-        if (next === undefined) break;
-        this.clock.advance(Math.max(0, next - this.clock.nowMs()));
-      }
+      if (result !== undefined) break;
+      const next = this.clock.nextAt();
+      if (next === undefined) break;
+      this.clock.advance(Math.max(0, next - this.clock.nowMs()));
     }
-    return result ?? (await p);
+    return result === undefined ? await p : result.v;
+  }
+
+  /** Starts an initiation on `from` and runs the network until it settles. */
+  initiate(from: Peer, conn = 'net', child?: string): ReturnType<Engine['initiate']> {
+    return this.settle(from.engine.initiate(conn, child));
+  }
+}
+
+export class Pair extends SimPair {
+  constructor(opts: PairOptions = {}) {
+    const s = opts.sites ?? { west: WEST, east: EAST, westNet: '10.1.0.0/24', eastNet: '10.2.0.0/24' };
+    const westCfg = parseConfig(
+      sideConfig(s.west, s.east, 'west@example.org', 'east@example.org', s.westNet, s.eastNet, opts.westConn ?? '', opts.westChild ?? '', opts.westDaemon ?? '', opts.westPsk ?? '"a sim secret of decent length"'),
+      'west.conf',
+    );
+    const eastCfg = parseConfig(
+      sideConfig(s.east, s.west, 'east@example.org', 'west@example.org', s.eastNet, s.westNet, opts.eastConn ?? '', opts.eastChild ?? '', opts.eastDaemon ?? '', opts.eastPsk ?? '"a sim secret of decent length"'),
+      'east.conf',
+    );
+    super(opts.seed ?? 'pair', { address: s.west, config: westCfg }, { address: s.east, config: eastCfg });
   }
 }
 
 /** After everything is torn down: no SAs, no dataplane state, no timers (B7.3 leak check). */
-export function assertNoLeaks(pair: Pair): void {
+export function assertNoLeaks(pair: SimPair): void {
   for (const p of [pair.west, pair.east]) {
     assert.equal(p.engine.context.table.size(), 0, `${p.name} still has IKE SAs`);
     assert.equal(p.dataplane.sas.size, 0, `${p.name} dataplane still has SAs`);
@@ -182,7 +201,7 @@ export function assertNoLeaks(pair: Pair): void {
 }
 
 /** Deletes every IKE SA of `from` through the API (telling the peer) and runs the network. */
-export async function terminateAll(pair: Pair, from: Peer): Promise<void> {
+export async function terminateAll(pair: SimPair, from: Peer): Promise<void> {
   for (const sa of await from.engine.listSas()) {
     const done = from.engine.terminateIke(sa.uniqueId);
     await pair.run();

@@ -24,10 +24,11 @@ export interface Capture {
   remove(): void;
 }
 
-export async function startCapture(host: Host): Promise<Capture> {
+/** Capture on `host`'s veth; `filter` is a capture filter (default: all IKE, ports 500 and 4500). */
+export async function startCapture(host: Host, filter = 'udp port 500 or udp port 4500'): Promise<Capture> {
   const dir = mkdtempSync(join(tmpdir(), 'kw-cap-'));
   const path = join(dir, 'ike.pcapng');
-  const proc = start(host.exec(['dumpcap', '-i', host.dev, '-f', 'udp port 500 or udp port 4500', '-w', path]));
+  const proc = start(host.exec(['dumpcap', '-i', host.dev, '-f', filter, '-w', path]));
   await waitFor('dumpcap to start capturing', () => {
     if (proc.child.exitCode !== null) throw new Error(`dumpcap exited: ${proc.output()}`);
     return /Capturing on/.test(proc.output()) && existsSync(path);

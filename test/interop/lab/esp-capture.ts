@@ -5,10 +5,8 @@
  * its SPI, the inner addresses and UDP ports tshark found after decryption,
  * and tshark's ICV verdict when it checks one.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runOk, sleep, start, waitFor } from './exec.js';
+import { startCapture, type Capture } from './capture.js';
+import { runOk } from './exec.js';
 import type { Host } from './topology.js';
 
 export interface EspFrame {
@@ -24,11 +22,8 @@ export interface EspFrame {
   readonly text: string;
 }
 
-export interface EspCapture {
-  readonly path: string;
-  stop(): Promise<void>;
+export interface EspCapture extends Capture {
   decrypt(espSaLines: readonly string[]): Promise<EspFrame[]>;
-  remove(): void;
 }
 
 /** Parse `tshark -V` output of ESP frames (exported for tests on saved output). */
@@ -54,27 +49,14 @@ export function parseTsharkEsp(out: string): EspFrame[] {
 }
 
 export async function startEspCapture(host: Host): Promise<EspCapture> {
-  const dir = mkdtempSync(join(tmpdir(), 'kw-espcap-'));
-  const path = join(dir, 'esp.pcapng');
-  const proc = start(host.exec(['dumpcap', '-i', host.dev, '-f', 'udp port 4500', '-w', path]));
-  await waitFor('dumpcap to start capturing', () => {
-    if (proc.child.exitCode !== null) throw new Error(`dumpcap exited: ${proc.output()}`);
-    return /Capturing on/.test(proc.output()) && existsSync(path);
-  }, 10_000, 50);
+  const cap = await startCapture(host, 'udp port 4500');
   return {
-    path,
-    async stop() {
-      await sleep(200);
-      await proc.stop(5_000);
-    },
+    ...cap,
     async decrypt(lines) {
-      const args = ['tshark', '-n', '-r', path, '-V', '-Y', 'esp', '-o', 'esp.enable_encryption_decode:TRUE', '-o', 'esp.enable_authentication_check:TRUE'];
+      const args = ['tshark', '-n', '-r', cap.path, '-V', '-Y', 'esp', '-o', 'esp.enable_encryption_decode:TRUE', '-o', 'esp.enable_authentication_check:TRUE'];
       for (const l of lines) args.push('-o', `uat:esp_sa:${l}`);
       const r = await runOk(args, { timeoutMs: 30_000 });
       return parseTsharkEsp(r.stdout);
-    },
-    remove() {
-      if (process.env['KEYWAY_KEEP_LAB'] !== '1') rmSync(dir, { recursive: true, force: true });
     },
   };
 }
